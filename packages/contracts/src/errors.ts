@@ -1,0 +1,110 @@
+/**
+ * Error codes shared by the sidecar, the plugin and every client.
+ *
+ * The sidecar throws `AppError(code)`; the HTTP status always comes from {@link ERROR_STATUS},
+ * never ad hoc. The wire shape is WordPress's `WP_Error` JSON so PHP and apiFetch pass it through.
+ */
+import { z } from 'zod';
+
+export const ErrorCodeSchema = z.enum( [
+	'invalid_request',
+	'unauthenticated',
+	'forbidden',
+	'meeting_not_found',
+	'meeting_not_open',
+	'conflict',
+	'meeting_ended',
+	'rate_limited',
+	'platform_unavailable',
+	'recording_failed',
+	'camera_denied',
+	'microphone_denied',
+	'browser_unsupported',
+	'sidecar_unavailable',
+	'internal_error',
+] );
+export type ErrorCode = z.infer< typeof ErrorCodeSchema >;
+
+/** HTTP status for each code. Client-only codes (raised by the room preflight) have none. */
+export const ERROR_STATUS: Record< ErrorCode, number > = {
+	invalid_request: 400,
+	unauthenticated: 401,
+	forbidden: 403,
+	meeting_not_found: 404,
+	meeting_not_open: 409,
+	conflict: 409,
+	meeting_ended: 410,
+	rate_limited: 429,
+	platform_unavailable: 503,
+	recording_failed: 502,
+	camera_denied: 0,
+	microphone_denied: 0,
+	browser_unsupported: 0,
+	sidecar_unavailable: 503,
+	internal_error: 500,
+};
+
+/** Default English user-facing messages (spec §10 verbatim where the spec gives one). */
+export const ERROR_MESSAGES: Record< ErrorCode, string > = {
+	invalid_request: 'Some details are missing or invalid.',
+	unauthenticated: 'Please log in to join this consultation.',
+	forbidden: "You don't have access to this consultation.",
+	meeting_not_found: 'Meeting not found. Please contact support.',
+	meeting_not_open: 'This consultation is not open yet.',
+	conflict: 'This item was changed by someone else. Please reload and try again.',
+	meeting_ended: 'This meeting has ended.',
+	rate_limited: 'Too many requests. Please wait a moment and try again.',
+	platform_unavailable: 'Video platform is temporarily unavailable. Please try again.',
+	recording_failed: 'Recording failed. Session data has been saved.',
+	camera_denied: 'Please allow camera access to join the video consultation.',
+	microphone_denied: 'Please allow microphone access to join the consultation.',
+	browser_unsupported: 'Your browser is not supported. Please use Chrome, Firefox, or Safari.',
+	sidecar_unavailable:
+		'The video consultation service is not reachable right now. Please try again in a minute.',
+	internal_error: 'Something went wrong on our side. Please try again.',
+};
+
+/** Per-field problems: field path (dot-joined) → message. */
+export const FieldErrorsSchema = z.record( z.string(), z.string() );
+export type FieldErrors = z.infer< typeof FieldErrorsSchema >;
+
+/** WordPress `WP_Error` JSON, as both the sidecar and the plugin answer errors. */
+export const WpErrorSchema = z.object( {
+	code: z.string(),
+	message: z.string(),
+	data: z
+		.object( {
+			status: z.number().int(),
+			details: FieldErrorsSchema.optional(),
+			request_id: z.string().optional(),
+			opens_at: z.string().optional(),
+			retry_after: z.number().optional(),
+		} )
+		.passthrough()
+		.optional(),
+} );
+export type WpError = z.infer< typeof WpErrorSchema >;
+
+/** Turns zod issues into `{ 'a.b': 'message' }` for `data.details`. */
+export function fieldErrorsFromIssues(
+	issues: ReadonlyArray< {
+		path: ReadonlyArray< PropertyKey >;
+		message: string;
+		code?: string;
+		keys?: ReadonlyArray< string >;
+	} >
+): FieldErrors {
+	const out: FieldErrors = {};
+	for ( const issue of issues ) {
+		const prefix = issue.path.map( String ).join( '.' );
+		// An unknown key is reported on the key itself, so a typo points at the field.
+		if ( issue.code === 'unrecognized_keys' && issue.keys ) {
+			for ( const k of issue.keys ) {
+				out[ prefix ? `${ prefix }.${ k }` : k ] ??= 'This setting does not exist.';
+			}
+			continue;
+		}
+		out[ prefix || '_' ] ??= issue.message;
+	}
+	return out;
+}
