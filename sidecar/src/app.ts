@@ -1,0 +1,205 @@
+/**
+ * Builds the Fastify app without listening (tests use `inject`; server.ts listens).
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Knex } from 'knex';
+
+import type { SettingsService } from './services/settings-service';
+import type { Config } from './config';
+import { createKnex } from './db/knex';
+import { migrationStatus } from './db/migrate';
+import { tableNames, type Tables } from './db/tables';
+import { AppError } from './errors';
+import { createInvitationJob } from './jobs/invitation';
+import { createWorkers, type JobHandler, type Workers } from './jobs/workers';
+import errorHandler from './plugins/app/error-handler';
+import identity from './plugins/app/identity';
+import { createAccessTokensRepository } from './repositories/access-tokens-repository';
+import { createBookingsRepository } from './repositories/bookings-repository';
+import { createConsultationsRepository } from './repositories/consultations-repository';
+import { createQueueRepository } from './repositories/queue-repository';
+import { createSettingsRepository } from './repositories/settings-repository';
+import healthRoutes from './routes/health';
+import internalRoutes from './routes/internal/index';
+import v1Routes from './routes/v1/index';
+import { createBookingSync, type BookingSync } from './services/booking-sync';
+import { createConsultationsService, type ConsultationsService } from './services/consultations-service';
+import { createMailer } from './services/mailer';
+import { createSettingsService } from './services/settings-service';
+import { VERSION } from './version';
+import type { SidecarStatus } from '@bkx-video/contracts';
+
+declare module 'fastify' {
+	interface FastifyInstance {
+		config: Config;
+		knex: Knex;
+		tables: Tables;
+		workers: Workers;
+		services: {
+			settings: SettingsService;
+			consultations: ConsultationsService;
+			sync: BookingSync;
+			status: () => Promise< SidecarStatus >;
+			migrationStatus: () => Promise< { current: string | null; pending: string[] } >;
+		};
+	}
+}
+
+export interface BuildOptions {
+	config: Config;
+	/** Injected clock (tests move time). */
+	clock?: () => Date;
+	/** Use this knex instead of creating one (it is then not destroyed on close). */
+	knex?: Knex;
+	logger?: FastifyServerOptions[ 'logger' ];
+}
+
+/** Log redaction: identity tokens, cookies, secrets and guest access tokens never reach logs. */
+export const REDACT_PATHS = [
+	'req.headers["x-bkx-identity"]',
+	'req.headers.authorization',
+	'req.headers.cookie',
+	'req.headers["x-zm-signature"]',
+	'*.password',
+	'*.secret',
+	'*.client_secret',
+	'*.app_secret',
+	'*.access_token',
+	'*.refresh_token',
+	'*.join_url',
+	'*.meeting_password',
+	'*.email',
+	'*.customerEmail',
+];
+
+/** Strips credentials that travel in query strings (guest tokens, Jitsi JWTs) from logged URLs. */
+export function scrubUrl( url: string ): string {
+	return url.replace( /([?&](?:bkx_vc|jwt|token|code)=)[^&]*/g, '$1[redacted]' );
+}
+
+export function defaultLogger( level: string ): FastifyServerOptions[ 'logger' ] {
+	return {
+		level,
+		redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+		serializers: {
+			req: ( req: { method: string; url: string; id: string } ) => ( { method: req.method, url: scrubUrl( req.url ), id: req.id } ),
+		},
+	};
+}
+
+export async function buildApp( options: BuildOptions ): Promise< FastifyInstance > {
+	const { config } = options;
+	const clock = options.clock ?? ( () => new Date() );
+	const app = Fastify( {
+		logger: options.logger ?? defaultLogger( config.logLevel ),
+		bodyLimit: 1024 * 1024,
+		trustProxy: '127.0.0.1',
+		genReqId: ( req ) => {
+			const given = req.headers[ 'x-request-id' ];
+			return typeof given === 'string' && /^[\w-]{8,64}$/.test( given ) ? given : crypto.randomUUID();
+		},
+	} );
+
+	// Keep the raw bytes: the identity signs the body hash, webhooks sign the exact bytes.
+	app.removeAllContentTypeParsers();
+	app.addContentTypeParser( '*', { parseAs: 'buffer' }, ( request, body: Buffer, done ) => {
+		request.rawBody = body;
+		const type = String( request.headers[ 'content-type' ] ?? '' );
+		if ( ! body.length ) {
+			done( null, undefined );
+			return;
+		}
+		if ( type.includes( 'json' ) ) {
+			try {
+				done( null, JSON.parse( body.toString( 'utf8' ) ) );
+			} catch {
+				done( new AppError( 'invalid_request', { message: 'The request body is not valid JSON.' } ), undefined );
+			}
+			return;
+		}
+		done( null, body );
+	} );
+	app.decorateRequest( 'rawBody', undefined );
+
+	const ownsKnex = ! options.knex;
+	const knex = options.knex ?? createKnex( config.db );
+	const tables = tableNames( config.db.prefix );
+	app.decorate( 'config', config );
+	app.decorate( 'knex', knex );
+	app.decorate( 'tables', tables );
+
+	const settingsRepo = createSettingsRepository( knex, tables, config.encryptionKey );
+	const consultations = createConsultationsRepository( knex, tables );
+	const bookings = createBookingsRepository( knex, tables );
+	const accessTokens = createAccessTokensRepository( knex, tables );
+	const queue = createQueueRepository( knex, tables );
+	const settings = createSettingsService( settingsRepo, config.cacheTtlSeconds, clock );
+	const sync = createBookingSync( {
+		knex,
+		tables,
+		bookings,
+		consultations,
+		accessTokens,
+		queue,
+		settings,
+		secret: config.secret,
+		clock,
+		log: app.log,
+	} );
+	const mailer = createMailer( { relayUrl: config.mailRelayUrl, secret: config.secret, clock } );
+	const handlers: Record< string, JobHandler > = {
+		'mail.invitation': createInvitationJob( {
+			consultations,
+			bookings,
+			settings,
+			mailer,
+			secret: config.secret,
+			siteUrl: config.siteUrl,
+		} ) as JobHandler,
+	};
+	const workers = createWorkers( {
+		queue,
+		sync,
+		bookings,
+		consultations,
+		handlers,
+		log: app.log,
+		clock,
+		outboxPollSeconds: config.outboxPollSeconds,
+		reconcileIntervalSeconds: config.reconcileIntervalSeconds,
+	} );
+	app.decorate( 'workers', workers );
+	app.decorate( 'services', {
+		settings,
+		sync,
+		consultations: createConsultationsService( {
+			consultations,
+			accessTokens,
+			bookings,
+			settings,
+			clock,
+			cacheTtlSeconds: config.cacheTtlSeconds,
+		} ),
+		migrationStatus: () => migrationStatus( knex, tables ),
+		status: async () => ( {
+			version: VERSION,
+			migrations: await migrationStatus( knex, tables ),
+			outbox_backlog: await queue.outboxBacklog(),
+			time: clock().toISOString(),
+		} ),
+	} );
+
+	await app.register( errorHandler );
+	await app.register( identity, { secret: config.secret, clock } );
+	await app.register( healthRoutes );
+	await app.register( v1Routes, { prefix: '/v1' } );
+	await app.register( internalRoutes, { prefix: '/internal' } );
+
+	app.addHook( 'onClose', async () => {
+		await workers.stop();
+		if ( ownsKnex ) {
+			await knex.destroy();
+		}
+	} );
+	return app;
+}

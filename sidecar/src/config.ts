@@ -1,0 +1,120 @@
+/**
+ * Sidecar configuration, read once from the environment and validated by zod.
+ *
+ * A missing or bad variable stops start-up with a message that names it (see
+ * docs/configuration.md for every variable and its default).
+ */
+import { z } from 'zod';
+
+const bool = z
+	.enum( [ 'true', 'false', '1', '0', 'yes', 'no' ] )
+	.transform( ( v ) => v === 'true' || v === '1' || v === 'yes' );
+
+const encryptionKey = z
+	.string()
+	.transform( ( v, ctx ) => {
+		const buf = /^[0-9a-fA-F]{64}$/.test( v ) ? Buffer.from( v, 'hex' ) : Buffer.from( v, 'base64' );
+		if ( buf.length !== 32 ) {
+			ctx.addIssue( {
+				code: 'custom',
+				message: 'must be 32 bytes, as 64 hex characters or base64 (generate one with: openssl rand -hex 32)',
+			} );
+			return z.NEVER;
+		}
+		return buf;
+	} );
+
+export const EnvSchema = z.object( {
+	BKX_VIDEO_HOST: z.string().default( '127.0.0.1' ),
+	BKX_VIDEO_PORT: z.coerce.number().int().min( 0 ).max( 65535 ).default( 8787 ),
+	BKX_VIDEO_SIDECAR_SECRET: z
+		.string( { error: 'is required (the secret shared with the WordPress plugin)' } )
+		.min( 32, 'must be at least 32 characters (generate one with: openssl rand -hex 32)' ),
+	BKX_VIDEO_ENCRYPTION_KEY: encryptionKey,
+	BKX_VIDEO_SITE_URL: z.url( { protocol: /^https?$/, error: 'must be the WordPress site URL, e.g. https://example.com' } )
+		.transform( ( v ) => v.replace( /\/+$/, '' ) ),
+	BKX_VIDEO_SIDECAR_PUBLIC_URL: z.url().optional(),
+	BKX_VIDEO_DB_HOST: z.string().default( '127.0.0.1' ),
+	BKX_VIDEO_DB_PORT: z.coerce.number().int().min( 1 ).max( 65535 ).default( 3306 ),
+	BKX_VIDEO_DB_USER: z.string().default( 'root' ),
+	BKX_VIDEO_DB_PASSWORD: z.string().default( '' ),
+	BKX_VIDEO_DB_NAME: z.string( { error: 'is required (the WordPress database name)' } ).min( 1 ),
+	BKX_VIDEO_DB_PREFIX: z
+		.string()
+		.regex( /^[A-Za-z0-9_]+$/, 'may contain only letters, digits and underscores' )
+		.default( 'wp_' ),
+	BKX_VIDEO_DB_POOL_MAX: z.coerce.number().int().min( 1 ).max( 100 ).default( 10 ),
+	BKX_VIDEO_LOG_LEVEL: z.enum( [ 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent' ] ).default( 'info' ),
+	BKX_VIDEO_OUTBOX_POLL_SECONDS: z.coerce.number().min( 0.1 ).max( 3600 ).default( 5 ),
+	BKX_VIDEO_RECONCILE_INTERVAL_SECONDS: z.coerce.number().min( 1 ).max( 86400 ).default( 300 ),
+	BKX_VIDEO_WORKERS: bool.default( true ),
+	BKX_VIDEO_MIGRATE_ON_START: bool.default( true ),
+	BKX_VIDEO_CACHE_TTL_SECONDS: z.coerce.number().min( 0 ).max( 300 ).default( 5 ),
+	BKX_VIDEO_MAIL_RELAY_URL: z.url().optional(),
+} );
+
+export type Env = z.infer< typeof EnvSchema >;
+
+export interface Config {
+	host: string;
+	port: number;
+	secret: string;
+	encryptionKey: Buffer;
+	siteUrl: string;
+	publicUrl: string | undefined;
+	db: { host: string; port: number; user: string; password: string; database: string; prefix: string; poolMax: number };
+	logLevel: Env[ 'BKX_VIDEO_LOG_LEVEL' ];
+	outboxPollSeconds: number;
+	reconcileIntervalSeconds: number;
+	workers: boolean;
+	migrateOnStart: boolean;
+	cacheTtlSeconds: number;
+	mailRelayUrl: string;
+}
+
+/** Thrown when the environment is not usable; the message names every bad variable. */
+export class ConfigError extends Error {
+	override name = 'ConfigError';
+}
+
+/**
+ * Parses the environment into a {@link Config}.
+ *
+ * @throws ConfigError naming each missing or invalid variable.
+ */
+export function loadConfig( env: NodeJS.ProcessEnv = process.env ): Config {
+	const parsed = EnvSchema.safeParse( env );
+	if ( ! parsed.success ) {
+		const lines = parsed.error.issues.map( ( issue ) => {
+			const name = String( issue.path[ 0 ] ?? '?' );
+			const message = env[ name ] === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
+			return `  ${ name } ${ message }`;
+		} );
+		throw new ConfigError( `Invalid sidecar configuration:\n${ lines.join( '\n' ) }` );
+	}
+	const e = parsed.data;
+	return {
+		host: e.BKX_VIDEO_HOST,
+		port: e.BKX_VIDEO_PORT,
+		secret: e.BKX_VIDEO_SIDECAR_SECRET,
+		encryptionKey: e.BKX_VIDEO_ENCRYPTION_KEY,
+		siteUrl: e.BKX_VIDEO_SITE_URL,
+		publicUrl: e.BKX_VIDEO_SIDECAR_PUBLIC_URL,
+		db: {
+			host: e.BKX_VIDEO_DB_HOST,
+			port: e.BKX_VIDEO_DB_PORT,
+			user: e.BKX_VIDEO_DB_USER,
+			password: e.BKX_VIDEO_DB_PASSWORD,
+			database: e.BKX_VIDEO_DB_NAME,
+			prefix: e.BKX_VIDEO_DB_PREFIX,
+			poolMax: e.BKX_VIDEO_DB_POOL_MAX,
+		},
+		logLevel: e.BKX_VIDEO_LOG_LEVEL,
+		outboxPollSeconds: e.BKX_VIDEO_OUTBOX_POLL_SECONDS,
+		reconcileIntervalSeconds: e.BKX_VIDEO_RECONCILE_INTERVAL_SECONDS,
+		workers: e.BKX_VIDEO_WORKERS,
+		migrateOnStart: e.BKX_VIDEO_MIGRATE_ON_START,
+		cacheTtlSeconds: e.BKX_VIDEO_CACHE_TTL_SECONDS,
+		mailRelayUrl: e.BKX_VIDEO_MAIL_RELAY_URL ?? `${ e.BKX_VIDEO_SITE_URL }/?rest_route=/bookingx/v1/video/internal/mail`,
+	};
+}

@@ -1,0 +1,66 @@
+/**
+ * Runs our migrations. Several sidecar instances may start at once, so `latest` runs under a
+ * MySQL named lock; the others wait, then find nothing to do.
+ */
+import type { Knex } from 'knex';
+
+import { migration as m1 } from './migrations/202611220900-create-video-consultations';
+import { migration as m2 } from './migrations/202611220905-create-platforms-and-settings';
+import { migration as m3 } from './migrations/202611220910-create-outbox-and-jobs';
+import { migration as m4 } from './migrations/202611220915-create-access-tokens-and-audit-log';
+import type { Migration } from './migrations/helpers';
+import type { Tables } from './tables';
+
+export const MIGRATIONS: ReadonlyArray< Migration > = [ m1, m2, m3, m4 ];
+
+function migratorConfig( tables: Tables ): Knex.MigratorConfig {
+	return {
+		tableName: tables.migrations,
+		migrationSource: {
+			getMigrations: async () => [ ...MIGRATIONS ],
+			getMigrationName: ( m: Migration ) => m.name,
+			getMigration: async ( m: Migration ) => ( {
+				up: ( knex: Knex ) => m.up( knex, tables ),
+				down: ( knex: Knex ) => m.down( knex, tables ),
+			} ),
+		},
+	};
+}
+
+async function withNamedLock< T >( knex: Knex, tables: Tables, fn: () => Promise< T > ): Promise< T > {
+	const name = `${ tables.migrations }_run`.slice( 0, 64 );
+	const conn = await knex.client.acquireConnection();
+	try {
+		const [ rows ] = ( await conn.promise().query( 'SELECT GET_LOCK(?, 120) AS got', [ name ] ) ) as [ Array< { got: number } > ];
+		if ( rows[ 0 ]?.got !== 1 ) {
+			throw new Error( `Could not take the migration lock "${ name }" within 120 s` );
+		}
+		try {
+			return await fn();
+		} finally {
+			await conn.promise().query( 'SELECT RELEASE_LOCK(?)', [ name ] );
+		}
+	} finally {
+		await knex.client.releaseConnection( conn );
+	}
+}
+
+export async function migrateLatest( knex: Knex, tables: Tables ): Promise< string[] > {
+	return withNamedLock( knex, tables, async () => {
+		const [ , applied ] = ( await knex.migrate.latest( migratorConfig( tables ) ) ) as [ number, string[] ];
+		return applied;
+	} );
+}
+
+export async function migrateRollback( knex: Knex, tables: Tables, all = true ): Promise< string[] > {
+	return withNamedLock( knex, tables, async () => {
+		const [ , reverted ] = ( await knex.migrate.rollback( migratorConfig( tables ), all ) ) as [ number, string[] ];
+		return reverted;
+	} );
+}
+
+export async function migrationStatus( knex: Knex, tables: Tables ): Promise< { current: string | null; pending: string[] } > {
+	const [ done, pending ] = ( await knex.migrate.list( migratorConfig( tables ) ) ) as [ Array< { name: string } | string >, Migration[] ];
+	const names = done.map( ( d ) => ( typeof d === 'string' ? d : d.name ) );
+	return { current: names.at( -1 ) ?? null, pending: pending.map( ( p ) => p.name ) };
+}

@@ -1,0 +1,119 @@
+/**
+ * Self-hosted Jitsi Meet with prosody token auth.
+ *
+ * @link shared/reference/platform-contracts.md §4.1 (JWT claims prosody checks), §4.2 (IFrame API)
+ *
+ * Jitsi has no meeting API: a room exists when someone joins it. "Creating" a meeting picks an
+ * unguessable room name; access is the per-person JWT minted at click time.
+ */
+import { randomBytes } from 'node:crypto';
+
+import { SignJWT } from 'jose';
+
+import {
+	PlatformError,
+	type JoinLink,
+	type JoinParticipant,
+	type MeetingInput,
+	type MeetingRecord,
+	type VideoPlatform,
+	type VideoPlatformFactory,
+} from '../video-platform';
+
+/** Room names: `[a-z0-9-]` only, because Jitsi lower-cases and re-encodes them (§4.1). */
+export function jitsiRoomName( bookingId: number ): string {
+	const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
+	const bytes = randomBytes( 12 );
+	let suffix = '';
+	for ( const b of bytes ) {
+		suffix += alphabet[ b % alphabet.length ];
+	}
+	return `bkx-${ bookingId }-${ suffix }`;
+}
+
+export const createJitsiPlatform: VideoPlatformFactory = ( { settings, clock } ): VideoPlatform => {
+	const server = settings.jitsi_server_url.replace( /\/+$/, '' );
+	const domain = new URL( server ).hostname.toLowerCase();
+
+	const requireConfigured = () => {
+		if ( settings.jitsi_jwt_enabled && ( ! settings.jitsi_app_id || ! settings.jitsi_app_secret ) ) {
+			throw new PlatformError( 'not_configured', 'Jitsi needs an app ID and app secret when JWT is enabled.' );
+		}
+	};
+
+	const record = ( room: string, password: string | null ): MeetingRecord => ( {
+		meetingId: room,
+		joinUrl: `${ server }/${ room }`,
+		hostUrl: null,
+		password,
+		dialInNumbers: [],
+	} );
+
+	return {
+		id: 'jitsi',
+		capabilities: { recordings: false, waitingRoom: true, passwords: true, remote: false, maxParticipants: 100 },
+
+		async createMeeting( input: MeetingInput ) {
+			requireConfigured();
+			return record( jitsiRoomName( input.bookingId ), input.password );
+		},
+
+		async updateMeeting( meeting: MeetingRecord, input: MeetingInput ) {
+			requireConfigured();
+			// The room is time-independent; only the password may change.
+			return record( meeting.meetingId, input.password ?? meeting.password );
+		},
+
+		async deleteMeeting() {
+			// Nothing to delete remotely; tokens stop being minted once the consultation is closed.
+		},
+
+		async getMeetingDetails( meeting: MeetingRecord ) {
+			return meeting;
+		},
+
+		async getJoinUrl( meeting: MeetingRecord, participant: JoinParticipant, validUntil: Date ): Promise< JoinLink > {
+			requireConfigured();
+			const base = `${ server }/${ meeting.meetingId }`;
+			if ( ! settings.jitsi_jwt_enabled ) {
+				return { url: base, expiresAt: null };
+			}
+			const isHost = participant.role === 'host';
+			const now = clock();
+			const exp = Math.floor( validUntil.getTime() / 1000 );
+			// context values must be non-null strings (§4.1: null breaks prosody).
+			const token = await new SignJWT( {
+				room: meeting.meetingId,
+				context: {
+					user: {
+						id: participant.user.id,
+						name: participant.user.name || 'Guest',
+						email: participant.user.email || '',
+						avatar: '',
+						affiliation: isHost ? 'owner' : 'member',
+						moderator: isHost ? 'true' : 'false',
+					},
+					features: {
+						recording: isHost ? 'true' : 'false',
+						livestreaming: 'false',
+						transcription: isHost ? 'true' : 'false',
+						'file-upload': 'true',
+					},
+				},
+			} )
+				.setProtectedHeader( { alg: 'HS256', typ: 'JWT' } )
+				.setIssuer( settings.jitsi_app_id )
+				.setAudience( 'jitsi' )
+				.setSubject( domain )
+				.setIssuedAt( Math.floor( now.getTime() / 1000 ) )
+				.setNotBefore( Math.floor( now.getTime() / 1000 ) - 10 )
+				.setExpirationTime( exp )
+				.sign( new TextEncoder().encode( settings.jitsi_app_secret ) );
+			return { url: `${ base }?jwt=${ token }`, expiresAt: validUntil };
+		},
+
+		async listRecordings() {
+			return [];
+		},
+	};
+};

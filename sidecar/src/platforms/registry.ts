@@ -1,0 +1,62 @@
+/**
+ * Which platforms exist and which one serves a booking.
+ *
+ * Order of choice (BRIEF §5): the service's override → the default platform → the others by
+ * priority. A platform is usable when it is enabled and has an adapter; the reason a platform was
+ * skipped is recorded on the consultation.
+ */
+import type { PlatformId, Settings } from '@bkx-video/contracts';
+
+import { createJitsiPlatform } from './jitsi/adapter';
+import type { PlatformDeps, VideoPlatform, VideoPlatformFactory } from './video-platform';
+
+/** Adapters that exist today; the others arrive with their issues. */
+const FACTORIES: Partial< Record< PlatformId, VideoPlatformFactory > > = {
+	jitsi: createJitsiPlatform,
+};
+
+const PRIORITY: PlatformId[] = [ 'zoom', 'teams', 'meet', 'jitsi', 'webrtc' ];
+
+export function isEnabled( settings: Settings, id: PlatformId ): boolean {
+	return settings[ `${ id }_enabled` ];
+}
+
+export function createPlatform( id: PlatformId, deps: PlatformDeps ): VideoPlatform | null {
+	const factory = FACTORIES[ id ];
+	return factory ? factory( deps ) : null;
+}
+
+export interface PlatformChoice {
+	candidates: PlatformId[];
+	skipped: Array< { platform: PlatformId; reason: string } >;
+}
+
+/** The platforms to try, best first, and why the others were skipped. */
+export function choosePlatforms( settings: Settings, override: string ): PlatformChoice {
+	const order: PlatformId[] = [];
+	const push = ( id: string ) => {
+		if ( PRIORITY.includes( id as PlatformId ) && ! order.includes( id as PlatformId ) ) {
+			order.push( id as PlatformId );
+		}
+	};
+	push( override );
+	push( settings.default_platform );
+	PRIORITY.forEach( push );
+
+	const candidates: PlatformId[] = [];
+	const skipped: PlatformChoice[ 'skipped' ] = [];
+	for ( const id of order ) {
+		if ( ! isEnabled( settings, id ) ) {
+			if ( id === override || id === settings.default_platform ) {
+				skipped.push( { platform: id, reason: 'disabled' } );
+			}
+			continue;
+		}
+		if ( ! FACTORIES[ id ] ) {
+			skipped.push( { platform: id, reason: 'not_available' } );
+			continue;
+		}
+		candidates.push( id );
+	}
+	return { candidates, skipped };
+}

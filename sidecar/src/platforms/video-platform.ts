@@ -1,0 +1,81 @@
+/**
+ * The one interface every platform adapter implements (BRIEF §5, style.md §4).
+ *
+ * Every method is required; a missing feature is declared in `capabilities` and returns a typed
+ * empty result. Adapters throw {@link PlatformError}; `services/booking-sync.ts` decides what to do.
+ */
+import type { PlatformId, Settings } from '@bkx-video/contracts';
+
+export interface PlatformCapabilities {
+	recordings: boolean;
+	waitingRoom: boolean;
+	passwords: boolean;
+	/** Whether meetings live on a remote service (and can drift from ours). */
+	remote: boolean;
+	maxParticipants: number;
+}
+
+export interface MeetingInput {
+	/** Our consultation key; stable for the booking (used for idempotent creates). */
+	bookingId: number;
+	topic: string;
+	start: Date;
+	end: Date;
+	timezone: string;
+	host: { id: number; name: string; email: string };
+	password: string | null;
+	waitingRoom: boolean;
+}
+
+export interface MeetingRecord {
+	meetingId: string;
+	/** The meeting's base URL; it carries no per-user credential and may be stored. */
+	joinUrl: string;
+	hostUrl: string | null;
+	password: string | null;
+	dialInNumbers: string[];
+}
+
+export interface JoinParticipant {
+	role: 'host' | 'participant';
+	user: { id: string; name: string; email: string };
+}
+
+export interface JoinLink {
+	url: string;
+	expiresAt: Date | null;
+}
+
+export interface VideoPlatform {
+	readonly id: PlatformId;
+	readonly capabilities: PlatformCapabilities;
+	createMeeting( input: MeetingInput ): Promise< MeetingRecord >;
+	updateMeeting( meeting: MeetingRecord, input: MeetingInput ): Promise< MeetingRecord >;
+	deleteMeeting( meeting: MeetingRecord ): Promise< void >;
+	getMeetingDetails( meeting: MeetingRecord ): Promise< MeetingRecord | null >;
+	/** A per-person link minted at click time (never stored). */
+	getJoinUrl( meeting: MeetingRecord, participant: JoinParticipant, validUntil: Date ): Promise< JoinLink >;
+	listRecordings( meeting: MeetingRecord ): Promise< [] >;
+}
+
+export interface PlatformDeps {
+	settings: Settings;
+	clock: () => Date;
+}
+
+export type VideoPlatformFactory = ( deps: PlatformDeps ) => VideoPlatform;
+
+export type PlatformErrorCode = 'not_configured' | 'unauthorized' | 'rejected' | 'unavailable' | 'rate_limited' | 'not_found';
+
+export class PlatformError extends Error {
+	override name = 'PlatformError';
+	constructor(
+		readonly code: PlatformErrorCode,
+		message: string,
+		options: { cause?: unknown; retryAfterSeconds?: number } = {}
+	) {
+		super( message, { cause: options.cause } );
+		this.retryAfterSeconds = options.retryAfterSeconds;
+	}
+	readonly retryAfterSeconds: number | undefined;
+}

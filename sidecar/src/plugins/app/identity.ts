@@ -1,0 +1,100 @@
+/**
+ * Verifies `X-BKX-Identity` (docs/architecture.md §2) and decorates `request.identity`.
+ *
+ * Rejects with 401 `unauthenticated`: no token, a bad signature or algorithm, an expired token or
+ * one that lives longer than 60 s, a method/path/body hash that differs from the request, and a
+ * replayed `jti`.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { jwtVerify } from 'jose';
+
+import { IDENTITY_HEADER, IDENTITY_MAX_TTL_SECONDS, IdentityClaimsSchema, type IdentityClaims } from '@bkx-video/contracts';
+
+import { sha256Hex } from '../../crypto';
+import { AppError } from '../../errors';
+
+declare module 'fastify' {
+	interface FastifyRequest {
+		identity: IdentityClaims;
+		rawBody: Buffer | undefined;
+	}
+	interface FastifyInstance {
+		verifyIdentity: ( request: FastifyRequest ) => Promise< void >;
+	}
+}
+
+const EMPTY_SHA256 = sha256Hex( '' );
+
+/** Remembers jtis until their token expires. Per instance; see docs/operations.md for several. */
+export function createReplayGuard( clock: () => Date, maxEntries = 200_000 ) {
+	const seen = new Map< string, number >();
+	let lastSweep = 0;
+	return {
+		/** True the first time a jti is seen before `exp`. */
+		firstUse( jti: string, exp: number ): boolean {
+			const now = clock().getTime() / 1000;
+			if ( now - lastSweep > 10 || seen.size > maxEntries ) {
+				for ( const [ k, e ] of seen ) {
+					if ( e < now ) {
+						seen.delete( k );
+					}
+				}
+				lastSweep = now;
+			}
+			if ( seen.has( jti ) ) {
+				return false;
+			}
+			seen.set( jti, exp );
+			return true;
+		},
+	};
+}
+
+export default fp(
+	async ( app: FastifyInstance, opts: { secret: string; clock: () => Date } ) => {
+		const key = new TextEncoder().encode( opts.secret );
+		const replay = createReplayGuard( opts.clock );
+		const fail = ( reason: string ) => new AppError( 'unauthenticated', { data: { reason } } );
+
+		app.decorateRequest( 'identity', null as unknown as IdentityClaims );
+
+		app.decorate( 'verifyIdentity', async ( request: FastifyRequest ) => {
+			const header = request.headers[ IDENTITY_HEADER ];
+			if ( typeof header !== 'string' || ! header ) {
+				throw fail( 'identity_missing' );
+			}
+			let payload: unknown;
+			try {
+				( { payload } = await jwtVerify( header, key, {
+					algorithms: [ 'HS256' ],
+					currentDate: opts.clock(),
+					clockTolerance: 5,
+				} ) );
+			} catch ( error ) {
+				request.log.info( { reason: ( error as { code?: string } ).code }, 'identity rejected' );
+				throw fail( 'identity_invalid' );
+			}
+			const parsed = IdentityClaimsSchema.safeParse( payload );
+			if ( ! parsed.success ) {
+				throw fail( 'identity_malformed' );
+			}
+			const claims = parsed.data;
+			if ( claims.exp - claims.iat > IDENTITY_MAX_TTL_SECONDS ) {
+				throw fail( 'identity_too_long' );
+			}
+			if ( claims.method.toUpperCase() !== request.method || claims.path !== request.url ) {
+				throw fail( 'identity_request_mismatch' );
+			}
+			const bodyHash = request.rawBody?.length ? sha256Hex( request.rawBody ) : EMPTY_SHA256;
+			if ( bodyHash !== claims.body_sha256 ) {
+				throw fail( 'identity_body_mismatch' );
+			}
+			if ( ! replay.firstUse( claims.jti, claims.exp ) ) {
+				throw fail( 'identity_replayed' );
+			}
+			request.identity = claims;
+		} );
+	},
+	{ name: 'identity' }
+);

@@ -1,0 +1,184 @@
+/**
+ * The consultations table. SQL about consultations lives here only.
+ */
+import type { Knex } from 'knex';
+
+import type { ConsultationStatus, PlatformId } from '@bkx-video/contracts';
+
+import { fromSqlDateTime, toSqlDateTime } from '../db/time';
+import type { Tables } from '../db/tables';
+
+export interface Consultation {
+	id: number;
+	bookingId: number;
+	platform: PlatformId;
+	meetingId: string | null;
+	meetingPassword: string | null;
+	hostUrl: string | null;
+	joinUrl: string;
+	durationMinutes: number;
+	scheduledStart: Date;
+	scheduledEnd: Date;
+	actualStart: Date | null;
+	actualEnd: Date | null;
+	status: ConsultationStatus;
+	hostId: number;
+	serviceId: number;
+	seatId: number;
+	customerUserId: number | null;
+	customerEmail: string | null;
+	customerName: string | null;
+	accessVersion: number;
+	waitingRoomEnabled: boolean;
+	requiresPassword: boolean;
+	recordingEnabled: boolean;
+	metadata: Record< string, unknown >;
+	syncError: string | null;
+	createdAt: Date;
+	updatedAt: Date;
+}
+
+export type ConsultationWrite = Omit< Consultation, 'id' | 'createdAt' | 'updatedAt' | 'actualStart' | 'actualEnd' >;
+
+type Row = Record< string, unknown >;
+
+function fromRow( r: Row ): Consultation {
+	let metadata: Record< string, unknown > = {};
+	try {
+		metadata = r.metadata ? ( JSON.parse( String( r.metadata ) ) as Record< string, unknown > ) : {};
+	} catch {
+		metadata = {};
+	}
+	return {
+		id: Number( r.id ),
+		bookingId: Number( r.booking_id ),
+		platform: r.platform as PlatformId,
+		meetingId: ( r.meeting_id as string | null ) ?? null,
+		meetingPassword: ( r.meeting_password as string | null ) ?? null,
+		hostUrl: ( r.host_url as string | null ) ?? null,
+		joinUrl: String( r.join_url ?? '' ),
+		durationMinutes: Number( r.duration_minutes ),
+		scheduledStart: fromSqlDateTime( r.scheduled_start as string ) as Date,
+		scheduledEnd: fromSqlDateTime( r.scheduled_end as string ) as Date,
+		actualStart: fromSqlDateTime( r.actual_start as string | null ),
+		actualEnd: fromSqlDateTime( r.actual_end as string | null ),
+		status: r.status as ConsultationStatus,
+		hostId: Number( r.host_id ),
+		serviceId: Number( r.service_id ),
+		seatId: Number( r.seat_id ),
+		customerUserId: r.customer_user_id === null || r.customer_user_id === undefined ? null : Number( r.customer_user_id ),
+		customerEmail: ( r.customer_email as string | null ) ?? null,
+		customerName: ( r.customer_name as string | null ) ?? null,
+		accessVersion: Number( r.access_version ),
+		waitingRoomEnabled: Boolean( r.waiting_room_enabled ),
+		requiresPassword: Boolean( r.requires_password ),
+		recordingEnabled: Boolean( r.recording_enabled ),
+		metadata,
+		syncError: ( r.sync_error as string | null ) ?? null,
+		createdAt: fromSqlDateTime( r.created_at as string ) as Date,
+		updatedAt: fromSqlDateTime( r.updated_at as string ) as Date,
+	};
+}
+
+function toRow( c: Partial< ConsultationWrite > ): Row {
+	const row: Row = {};
+	const set = ( key: string, value: unknown ) => {
+		if ( value !== undefined ) {
+			row[ key ] = value;
+		}
+	};
+	set( 'booking_id', c.bookingId );
+	set( 'platform', c.platform );
+	set( 'meeting_id', c.meetingId );
+	set( 'meeting_password', c.meetingPassword );
+	set( 'host_url', c.hostUrl );
+	set( 'join_url', c.joinUrl );
+	set( 'duration_minutes', c.durationMinutes );
+	set( 'scheduled_start', c.scheduledStart && toSqlDateTime( c.scheduledStart ) );
+	set( 'scheduled_end', c.scheduledEnd && toSqlDateTime( c.scheduledEnd ) );
+	set( 'status', c.status );
+	set( 'host_id', c.hostId );
+	set( 'service_id', c.serviceId );
+	set( 'seat_id', c.seatId );
+	set( 'customer_user_id', c.customerUserId );
+	set( 'customer_email', c.customerEmail );
+	set( 'customer_name', c.customerName );
+	set( 'access_version', c.accessVersion );
+	set( 'waiting_room_enabled', c.waitingRoomEnabled === undefined ? undefined : Number( c.waitingRoomEnabled ) );
+	set( 'requires_password', c.requiresPassword === undefined ? undefined : Number( c.requiresPassword ) );
+	set( 'recording_enabled', c.recordingEnabled === undefined ? undefined : Number( c.recordingEnabled ) );
+	set( 'metadata', c.metadata && JSON.stringify( c.metadata ) );
+	set( 'sync_error', c.syncError );
+	return row;
+}
+
+const OPEN_STATUSES: ConsultationStatus[] = [ 'pending', 'scheduled', 'in_progress' ];
+
+export function createConsultationsRepository( knex: Knex, t: Tables ) {
+	return {
+		async findById( id: number ): Promise< Consultation | null > {
+			const row = await knex( t.consultations ).first().where( 'id', id );
+			return row ? fromRow( row ) : null;
+		},
+
+		async findByBooking( bookingId: number ): Promise< Consultation | null > {
+			const row = await knex( t.consultations ).first().where( 'booking_id', bookingId );
+			return row ? fromRow( row ) : null;
+		},
+
+		/** Inserts; the unique booking_id makes a concurrent duplicate fail instead of doubling. */
+		async insert( c: ConsultationWrite, now: Date ): Promise< Consultation > {
+			const ts = toSqlDateTime( now );
+			const [ id ] = await knex( t.consultations ).insert( {
+				...toRow( c ),
+				last_synced_at: ts,
+				created_at: ts,
+				updated_at: ts,
+			} );
+			const created = await this.findById( Number( id ) );
+			if ( ! created ) {
+				throw new Error( `Consultation ${ id } vanished after insert` );
+			}
+			return created;
+		},
+
+		async update( id: number, patch: Partial< ConsultationWrite >, now: Date ): Promise< void > {
+			const ts = toSqlDateTime( now );
+			await knex( t.consultations )
+				.update( { ...toRow( patch ), last_synced_at: ts, updated_at: ts } )
+				.where( 'id', id );
+		},
+
+		async touchSynced( id: number, now: Date ): Promise< void > {
+			await knex( t.consultations ).update( { last_synced_at: toSqlDateTime( now ) } ).where( 'id', id );
+		},
+
+		/**
+		 * The next consultation the user takes part in (as customer or host) that has not closed.
+		 */
+		async findCurrentForUser(
+			user: { id: number; email: string | null },
+			notEndedBefore: Date
+		): Promise< Consultation | null > {
+			const row = await knex( t.consultations )
+				.first()
+				.whereIn( 'status', OPEN_STATUSES )
+				.andWhere( 'scheduled_end', '>=', toSqlDateTime( notEndedBefore ) )
+				.andWhere( ( q ) => {
+					q.where( 'customer_user_id', user.id ).orWhere( 'host_id', user.id );
+					if ( user.email ) {
+						q.orWhere( 'customer_email', user.email );
+					}
+				} )
+				.orderBy( 'scheduled_start', 'asc' );
+			return row ? fromRow( row ) : null;
+		},
+
+		async listOpenBookingIds(): Promise< number[] > {
+			const rows = await knex( t.consultations ).select( 'booking_id' ).whereIn( 'status', OPEN_STATUSES );
+			return ( rows as Array< { booking_id: number } > ).map( ( r ) => Number( r.booking_id ) );
+		},
+	};
+}
+
+export type ConsultationsRepository = ReturnType< typeof createConsultationsRepository >;

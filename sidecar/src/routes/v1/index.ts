@@ -1,0 +1,62 @@
+/**
+ * `/v1/*`: the routes the plugin forwards to. Every route here requires a verified identity.
+ * Routes stay thin: validate with a contract schema, check `can()`, call a service, reply.
+ */
+import type { FastifyInstance } from 'fastify';
+
+import {
+	AccessTokenQuerySchema,
+	ConsultationIdParamsSchema,
+	type ConsultationView,
+	type JoinResponse,
+	type SettingsView,
+	type SidecarStatus,
+} from '@bkx-video/contracts';
+
+import { AppError } from '../../errors';
+import { can } from '../../policy/can';
+import { parse } from '../validate';
+
+export default async function v1Routes( app: FastifyInstance ) {
+	app.addHook( 'preHandler', app.verifyIdentity );
+
+	app.get( '/consultations/current', async ( request ): Promise< ConsultationView > => {
+		const query = parse( AccessTokenQuerySchema, request.query );
+		return app.services.consultations.current( request.identity, query.bkx_vc );
+	} );
+
+	app.get( '/consultations/:id', async ( request ): Promise< ConsultationView > => {
+		const { id } = parse( ConsultationIdParamsSchema, request.params );
+		const query = parse( AccessTokenQuerySchema, request.query );
+		return app.services.consultations.get( request.identity, id, query.bkx_vc );
+	} );
+
+	app.post( '/consultations/:id/join', async ( request ): Promise< JoinResponse > => {
+		const { id } = parse( ConsultationIdParamsSchema, request.params );
+		const query = parse( AccessTokenQuerySchema, request.query );
+		return app.services.consultations.join( request.identity, id, query.bkx_vc );
+	} );
+
+	app.get( '/settings', async ( request ): Promise< SettingsView > => {
+		if ( ! can( request.identity, 'settings.read' ) ) {
+			throw new AppError( 'forbidden', { message: 'Only administrators can see these settings.' } );
+		}
+		return app.services.settings.view();
+	} );
+
+	app.put( '/settings', async ( request ): Promise< SettingsView > => {
+		if ( ! can( request.identity, 'settings.write' ) ) {
+			throw new AppError( 'forbidden', { message: 'Only administrators can change these settings.' } );
+		}
+		const view = await app.services.settings.update( request.body, request.identity.sub );
+		request.log.info( { actor: request.identity.sub, keys: Object.keys( ( request.body as object ) ?? {} ) }, 'settings saved' );
+		return view;
+	} );
+
+	app.get( '/status', async ( request ): Promise< SidecarStatus > => {
+		if ( ! can( request.identity, 'status.read' ) ) {
+			throw new AppError( 'forbidden' );
+		}
+		return app.services.status();
+	} );
+}

@@ -1,0 +1,271 @@
+/**
+ * Makes a booking's consultation match the booking as it is now (docs/architecture.md §4).
+ *
+ * Every outbox event and the reconcile job end here. It re-reads the booking, so it is idempotent
+ * and insensitive to event order and duplicates. A MySQL named lock per booking keeps two sidecar
+ * instances from creating two meetings for one booking.
+ */
+import type { Knex } from 'knex';
+import type { FastifyBaseLogger } from 'fastify';
+
+import type { ConsultationStatus, Settings } from '@bkx-video/contracts';
+
+import { deriveAccessToken, generatePassword } from '../crypto';
+import type { Tables } from '../db/tables';
+import { choosePlatforms, createPlatform } from '../platforms/registry';
+import { PlatformError, type MeetingInput, type MeetingRecord } from '../platforms/video-platform';
+import type { AccessTokensRepository } from '../repositories/access-tokens-repository';
+import { CLOSED_BOOKING_STATUSES, type BookingsRepository } from '../repositories/bookings-repository';
+import type { Consultation, ConsultationsRepository } from '../repositories/consultations-repository';
+import type { QueueRepository } from '../repositories/queue-repository';
+import type { SettingsService } from './settings-service';
+
+export type SyncOutcome = 'created' | 'updated' | 'reopened' | 'cancelled' | 'unchanged' | 'skipped' | 'failed';
+
+const OPEN: ConsultationStatus[] = [ 'pending', 'scheduled', 'in_progress' ];
+
+export interface BookingSyncDeps {
+	knex: Knex;
+	tables: Tables;
+	bookings: BookingsRepository;
+	consultations: ConsultationsRepository;
+	accessTokens: AccessTokensRepository;
+	queue: QueueRepository;
+	settings: SettingsService;
+	secret: string;
+	clock: () => Date;
+	log: FastifyBaseLogger;
+}
+
+export function meetingOf( c: Consultation ): MeetingRecord {
+	return {
+		meetingId: c.meetingId ?? '',
+		joinUrl: c.joinUrl,
+		hostUrl: c.hostUrl,
+		password: c.meetingPassword,
+		dialInNumbers: [],
+	};
+}
+
+export function createBookingSync( deps: BookingSyncDeps ) {
+	const { knex, tables, bookings, consultations, accessTokens, queue, clock, log } = deps;
+
+	async function withBookingLock< T >( bookingId: number, fn: () => Promise< T > ): Promise< T > {
+		const name = `${ tables.consultations }:${ bookingId }`.slice( -64 );
+		const conn = await knex.client.acquireConnection();
+		try {
+			const [ rows ] = ( await conn.promise().query( 'SELECT GET_LOCK(?, 30) AS got', [ name ] ) ) as [ Array< { got: number } > ];
+			if ( rows[ 0 ]?.got !== 1 ) {
+				throw new Error( `Booking ${ bookingId } is locked by another worker` );
+			}
+			try {
+				return await fn();
+			} finally {
+				await conn.promise().query( 'SELECT RELEASE_LOCK(?)', [ name ] );
+			}
+		} finally {
+			await knex.client.releaseConnection( conn );
+		}
+	}
+
+	async function issueAccess( c: Pick< Consultation, 'id' | 'accessVersion' >, now: Date ): Promise< void > {
+		await accessTokens.store( deriveAccessToken( deps.secret, c.id, c.accessVersion ), c.id, c.accessVersion, now );
+		await accessTokens.revokeOlder( c.id, c.accessVersion, now );
+		await queue.enqueueJob(
+			'mail.invitation',
+			{ consultationId: c.id, accessVersion: c.accessVersion },
+			`mail.invitation:${ c.id }:v${ c.accessVersion }`,
+			now,
+			now
+		);
+	}
+
+	/** Tries the candidates in order; returns the first meeting made and why others were skipped. */
+	async function createWithFailover(
+		settings: Settings,
+		override: string,
+		input: MeetingInput
+	): Promise< { platform: Consultation[ 'platform' ]; meeting: MeetingRecord | null; failures: Array< { platform: string; reason: string } > } > {
+		const choice = choosePlatforms( settings, override );
+		const failures: Array< { platform: string; reason: string } > = [ ...choice.skipped ];
+		for ( const id of choice.candidates ) {
+			const platform = createPlatform( id, { settings, clock } );
+			if ( ! platform ) {
+				continue;
+			}
+			try {
+				return { platform: id, meeting: await platform.createMeeting( input ), failures };
+			} catch ( error ) {
+				const reason = error instanceof PlatformError ? `${ error.code }: ${ error.message }` : String( error );
+				failures.push( { platform: id, reason } );
+				log.warn( { bookingId: input.bookingId, platform: id, reason }, 'platform refused to create a meeting; trying the next' );
+			}
+		}
+		return { platform: choice.candidates[ 0 ] ?? settings.default_platform, meeting: null, failures };
+	}
+
+	async function sync( bookingId: number ): Promise< SyncOutcome > {
+		const now = clock();
+		const settings = await deps.settings.get();
+		const booking = await bookings.getBooking( bookingId );
+		const existing = await consultations.findByBooking( bookingId );
+		const service = booking ? await bookings.getService( booking.serviceId ) : null;
+
+		let closedReason: string | null = null;
+		if ( ! booking ) {
+			closedReason = 'booking_deleted';
+		} else if ( CLOSED_BOOKING_STATUSES.has( booking.status ) ) {
+			closedReason = `booking_${ booking.status.replace( /^bkx-/, '' ) }`;
+		} else if ( ! service?.videoEnabled ) {
+			closedReason = 'not_a_video_service';
+		} else if ( ! booking.start || ! booking.end || booking.end <= booking.start ) {
+			closedReason = 'booking_without_time';
+		}
+
+		if ( closedReason ) {
+			if ( ! existing || ! OPEN.includes( existing.status ) ) {
+				return 'unchanged';
+			}
+			const platform = createPlatform( existing.platform, { settings, clock } );
+			if ( platform && existing.meetingId ) {
+				await platform.deleteMeeting( meetingOf( existing ) );
+			}
+			await consultations.update(
+				existing.id,
+				{
+					status: 'cancelled',
+					accessVersion: existing.accessVersion + 1,
+					metadata: { ...existing.metadata, cancel_reason: closedReason },
+					syncError: null,
+				},
+				now
+			);
+			await accessTokens.revokeOlder( existing.id, existing.accessVersion + 1, now );
+			log.info( { bookingId, consultationId: existing.id, reason: closedReason }, 'consultation cancelled' );
+			return 'cancelled';
+		}
+		if ( ! booking || ! service || ! booking.start || ! booking.end ) {
+			return 'unchanged';
+		}
+		if ( ! settings.enabled || ( ! existing && ! settings.auto_create_meetings ) ) {
+			return 'skipped';
+		}
+
+		const seat = booking.seatId ? await bookings.getSeat( booking.seatId ) : null;
+		const host = seat?.wpUserId ? await bookings.getUser( seat.wpUserId ) : null;
+		const customerUserId = await bookings.findUserIdByEmail( booking.email );
+		const customerName = `${ booking.firstName } ${ booking.lastName }`.trim() || booking.email;
+		const durationMinutes = Math.round( ( booking.end.getTime() - booking.start.getTime() ) / 60000 );
+		const input: MeetingInput = {
+			bookingId,
+			topic: `${ service.title } — ${ customerName }`,
+			start: booking.start,
+			end: booking.end,
+			timezone: await bookings.siteTimezone(),
+			host: { id: host?.id ?? 0, name: host?.displayName ?? seat?.title ?? '', email: host?.email ?? seat?.email ?? '' },
+			password: settings.password_required ? existing?.meetingPassword ?? generatePassword( settings.password_length ) : null,
+			waitingRoom: settings.waiting_room_enabled,
+		};
+		const fields = {
+			bookingId,
+			durationMinutes,
+			scheduledStart: booking.start,
+			scheduledEnd: booking.end,
+			hostId: host?.id ?? 0,
+			serviceId: service.id,
+			seatId: booking.seatId,
+			customerUserId,
+			customerEmail: booking.email || null,
+			customerName,
+			waitingRoomEnabled: settings.waiting_room_enabled,
+			requiresPassword: settings.password_required,
+			recordingEnabled: settings.auto_recording,
+		};
+
+		if ( ! existing || ! existing.meetingId ) {
+			const made = await createWithFailover( settings, service.platformOverride, input );
+			const metadata = { ...( existing?.metadata ?? {} ), platform_failures: made.failures };
+			const record = {
+				...fields,
+				platform: made.platform,
+				meetingId: made.meeting?.meetingId ?? null,
+				meetingPassword: made.meeting?.password ?? input.password,
+				hostUrl: made.meeting?.hostUrl ?? null,
+				joinUrl: made.meeting?.joinUrl ?? '',
+				status: ( made.meeting ? 'scheduled' : 'pending' ) as ConsultationStatus,
+				accessVersion: existing?.accessVersion ?? 1,
+				metadata,
+				syncError: made.meeting ? null : made.failures.map( ( f ) => `${ f.platform }: ${ f.reason }` ).join( '; ' ) || 'No video platform is enabled.',
+			};
+			let consultation: Consultation;
+			if ( existing ) {
+				await consultations.update( existing.id, record, now );
+				consultation = { ...existing, ...record };
+			} else {
+				consultation = await consultations.insert( record, now );
+			}
+			if ( ! made.meeting ) {
+				log.error( { bookingId, failures: made.failures }, 'no platform could create the meeting' );
+				throw new Error( `No platform could create a meeting for booking ${ bookingId }` );
+			}
+			await issueAccess( consultation, now );
+			log.info( { bookingId, consultationId: consultation.id, platform: made.platform }, 'consultation created' );
+			return 'created';
+		}
+
+		const reopened = ! OPEN.includes( existing.status );
+		const moved =
+			existing.scheduledStart.getTime() !== booking.start.getTime() ||
+			existing.scheduledEnd.getTime() !== booking.end.getTime() ||
+			existing.hostId !== fields.hostId;
+		const detailsChanged =
+			existing.customerEmail !== fields.customerEmail ||
+			existing.customerUserId !== fields.customerUserId ||
+			existing.customerName !== fields.customerName ||
+			existing.serviceId !== fields.serviceId ||
+			existing.seatId !== fields.seatId;
+		if ( ! reopened && ! moved && ! detailsChanged ) {
+			await consultations.touchSynced( existing.id, now );
+			return 'unchanged';
+		}
+		let meeting = meetingOf( existing );
+		if ( moved || reopened ) {
+			const platform = createPlatform( existing.platform, { settings, clock } );
+			if ( ! platform ) {
+				throw new Error( `Platform ${ existing.platform } is not available to update booking ${ bookingId }` );
+			}
+			meeting = await platform.updateMeeting( meeting, input );
+		}
+		const accessVersion = reopened ? existing.accessVersion + 1 : existing.accessVersion;
+		await consultations.update(
+			existing.id,
+			{
+				...fields,
+				meetingId: meeting.meetingId,
+				joinUrl: meeting.joinUrl,
+				hostUrl: meeting.hostUrl,
+				meetingPassword: meeting.password,
+				status: reopened ? 'scheduled' : existing.status,
+				accessVersion,
+				syncError: null,
+			},
+			now
+		);
+		if ( reopened ) {
+			await issueAccess( { id: existing.id, accessVersion }, now );
+			log.info( { bookingId, consultationId: existing.id }, 'consultation reopened' );
+			return 'reopened';
+		}
+		log.info( { bookingId, consultationId: existing.id, moved }, 'consultation updated' );
+		return 'updated';
+	}
+
+	return {
+		/** @throws when a platform call fails; the caller retries with backoff. */
+		syncBooking( bookingId: number ): Promise< SyncOutcome > {
+			return withBookingLock( bookingId, () => sync( bookingId ) );
+		},
+	};
+}
+
+export type BookingSync = ReturnType< typeof createBookingSync >;

@@ -1,0 +1,200 @@
+/**
+ * What the Join block asks: which consultation, in which state, and a join link minted per click.
+ */
+import type { ConsultationView, IdentityClaims, JoinResponse, JoinState, Settings, ViewerRole } from '@bkx-video/contracts';
+
+import { AppError } from '../errors';
+import { can, viewerRole } from '../policy/can';
+import { createPlatform } from '../platforms/registry';
+import { PlatformError } from '../platforms/video-platform';
+import type { AccessTokensRepository } from '../repositories/access-tokens-repository';
+import type { BookingsRepository } from '../repositories/bookings-repository';
+import type { Consultation, ConsultationsRepository } from '../repositories/consultations-repository';
+import { meetingOf } from './booking-sync';
+import type { SettingsService } from './settings-service';
+
+export function joinWindow( c: Pick< Consultation, 'scheduledStart' | 'scheduledEnd' >, settings: Settings ) {
+	return {
+		opensAt: new Date( c.scheduledStart.getTime() - settings.join_opens_minutes_before * 60000 ),
+		closesAt: new Date( c.scheduledEnd.getTime() + settings.join_closes_minutes_after * 60000 ),
+	};
+}
+
+export function joinState( c: Pick< Consultation, 'status' | 'scheduledStart' | 'scheduledEnd' >, settings: Settings, now: Date ): JoinState {
+	if ( c.status === 'cancelled' || c.status === 'failed' ) {
+		return 'cancelled';
+	}
+	const { opensAt, closesAt } = joinWindow( c, settings );
+	if ( c.status === 'completed' || c.status === 'no_show' || now > closesAt ) {
+		return 'ended';
+	}
+	return now < opensAt ? 'too_early' : 'open';
+}
+
+interface Deps {
+	consultations: ConsultationsRepository;
+	accessTokens: AccessTokensRepository;
+	bookings: BookingsRepository;
+	settings: SettingsService;
+	clock: () => Date;
+	cacheTtlSeconds: number;
+}
+
+export function createConsultationsService( deps: Deps ) {
+	const { consultations, accessTokens, bookings, clock } = deps;
+	// Spec §12: meeting details are cached briefly; names of providers/services change rarely.
+	const nameCache = new Map< string, { value: string; until: number } >();
+
+	async function cachedName( key: string, load: () => Promise< string > ): Promise< string > {
+		const now = clock().getTime();
+		const hit = nameCache.get( key );
+		if ( hit && hit.until > now ) {
+			return hit.value;
+		}
+		const value = await load();
+		if ( nameCache.size > 5000 ) {
+			nameCache.clear();
+		}
+		nameCache.set( key, { value, until: now + Math.max( 1, deps.cacheTtlSeconds ) * 1000 } );
+		return value;
+	}
+
+	async function tokenConsultation( accessToken: string | undefined ): Promise< number | null > {
+		return accessToken ? accessTokens.resolve( accessToken ) : null;
+	}
+
+	/** Loads the consultation and the viewer's role, or throws the right 401/403/404. */
+	async function authorize(
+		identity: IdentityClaims,
+		id: number,
+		accessToken: string | undefined
+	): Promise< { consultation: Consultation; role: ViewerRole } > {
+		const consultation = await consultations.findById( id );
+		const tokenId = await tokenConsultation( accessToken );
+		if ( ! consultation ) {
+			throw new AppError( 'meeting_not_found' );
+		}
+		const role = viewerRole( identity, consultation, tokenId );
+		if ( ! can( identity, 'consultation.view', role ) || ! role ) {
+			throw new AppError( identity.sub === 0 && ! accessToken ? 'unauthenticated' : 'forbidden' );
+		}
+		return { consultation, role };
+	}
+
+	async function toView( c: Consultation, role: ViewerRole ): Promise< ConsultationView > {
+		const settings = await deps.settings.get();
+		const now = clock();
+		const { opensAt, closesAt } = joinWindow( c, settings );
+		const [ providerName, serviceName ] = await Promise.all( [
+			cachedName( `seat:${ c.seatId }:${ c.hostId }`, async () => {
+				const host = await bookings.getUser( c.hostId );
+				if ( host?.displayName ) {
+					return host.displayName;
+				}
+				return ( await bookings.getSeat( c.seatId ) )?.title ?? '';
+			} ),
+			cachedName( `service:${ c.serviceId }`, async () => ( await bookings.getService( c.serviceId ) )?.title ?? '' ),
+		] );
+		return {
+			id: c.id,
+			booking_id: c.bookingId,
+			status: c.status,
+			platform: c.platform,
+			scheduled_start: c.scheduledStart.toISOString(),
+			scheduled_end: c.scheduledEnd.toISOString(),
+			duration_minutes: c.durationMinutes,
+			join_opens_at: opensAt.toISOString(),
+			join_closes_at: closesAt.toISOString(),
+			state: joinState( c, settings, now ),
+			provider_name: providerName,
+			service_name: serviceName,
+			viewer_role: role,
+			server_time: now.toISOString(),
+		};
+	}
+
+	return {
+		async get( identity: IdentityClaims, id: number, accessToken?: string ): Promise< ConsultationView > {
+			const { consultation, role } = await authorize( identity, id, accessToken );
+			return toView( consultation, role );
+		},
+
+		/** The consultation a token opens, or the user's next one. */
+		async current( identity: IdentityClaims, accessToken?: string ): Promise< ConsultationView > {
+			if ( accessToken ) {
+				const id = await tokenConsultation( accessToken );
+				if ( ! id ) {
+					throw new AppError( 'meeting_not_found', { message: 'This consultation link is not valid any more. Please use the link in your latest invitation.' } );
+				}
+				return this.get( identity, id, accessToken );
+			}
+			if ( identity.sub === 0 ) {
+				throw new AppError( 'unauthenticated' );
+			}
+			const settings = await deps.settings.get();
+			const since = new Date( clock().getTime() - settings.join_closes_minutes_after * 60000 );
+			const next = await consultations.findCurrentForUser( { id: identity.sub, email: identity.email ?? null }, since );
+			if ( ! next ) {
+				throw new AppError( 'meeting_not_found', { message: 'You have no upcoming video consultation.' } );
+			}
+			const role = viewerRole( identity, next, null );
+			if ( ! role ) {
+				throw new AppError( 'meeting_not_found' );
+			}
+			return toView( next, role );
+		},
+
+		/**
+		 * Mints the viewer's join link.
+		 *
+		 * @throws AppError meeting_not_open (409, with opens_at), meeting_ended (410),
+		 *   meeting_cancelled (410), forbidden, platform_unavailable (503).
+		 */
+		async join( identity: IdentityClaims, id: number, accessToken?: string ): Promise< JoinResponse > {
+			const { consultation, role } = await authorize( identity, id, accessToken );
+			if ( ! can( identity, 'consultation.join', role ) ) {
+				throw new AppError( 'forbidden' );
+			}
+			const settings = await deps.settings.get();
+			const state = joinState( consultation, settings, clock() );
+			const { opensAt, closesAt } = joinWindow( consultation, settings );
+			if ( state === 'cancelled' ) {
+				throw new AppError( 'meeting_cancelled' );
+			}
+			if ( state === 'ended' ) {
+				throw new AppError( 'meeting_ended' );
+			}
+			if ( state === 'too_early' ) {
+				throw new AppError( 'meeting_not_open', { data: { opens_at: opensAt.toISOString() } } );
+			}
+			if ( ! consultation.meetingId ) {
+				throw new AppError( 'platform_unavailable', { retryAfter: 30 } );
+			}
+			const platform = createPlatform( consultation.platform, { settings, clock } );
+			if ( ! platform ) {
+				throw new AppError( 'platform_unavailable', { retryAfter: 60 } );
+			}
+			const isHost = role === 'host' || role === 'admin';
+			const user =
+				role === 'customer'
+					? { id: `customer-${ consultation.bookingId }`, name: consultation.customerName ?? '', email: consultation.customerEmail ?? '' }
+					: { id: `wp-${ identity.sub }`, name: identity.name ?? '', email: identity.email ?? '' };
+			try {
+				const link = await platform.getJoinUrl( meetingOf( consultation ), { role: isHost ? 'host' : 'participant', user }, closesAt );
+				return {
+					join_url: link.url,
+					platform: consultation.platform,
+					role: isHost ? 'host' : 'participant',
+					expires_at: link.expiresAt ? link.expiresAt.toISOString() : null,
+				};
+			} catch ( error ) {
+				if ( error instanceof PlatformError ) {
+					throw new AppError( 'platform_unavailable', { cause: error, retryAfter: error.retryAfterSeconds ?? 30 } );
+				}
+				throw error;
+			}
+		},
+	};
+}
+
+export type ConsultationsService = ReturnType< typeof createConsultationsService >;
