@@ -1,0 +1,22 @@
+// Public surface of @bkx-video/platform-fakes.
+
+export type { FailWith, RecordedRequest } from './http-fake';
+export {
+  jitsiDefaultKnobs,
+  normaliseJitsiRoom,
+  startJitsiFake,
+  verifyJitsiToken,
+  type JitsiAffiliationFallback,
+  type JitsiClaims,
+  type JitsiFake,
+  type JitsiFakeKnobs,
+  type JitsiFakeOptions,
+  type JitsiRecordedRequest,
+  type JitsiRole,
+  type JitsiUserContext,
+  type JitsiVerificationRecord,
+  type JitsiVerifyError,
+  type JitsiVerifyKnobs,
+  type JitsiVerifyResult,
+} from './jitsi';
+export { jitsiExternalApiScript } from './jitsi-external-api';
