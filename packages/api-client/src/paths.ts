@@ -1,0 +1,37 @@
+/**
+ * REST paths of `bookingx/v1/video` (architecture §1). Zod-free: shared by both entries.
+ */
+import { ApiError } from './api-error';
+
+export const NAMESPACE = '/bookingx/v1/video';
+
+export interface AccessOptions {
+	/** The guest access token from the invitation link (`?bkx_vc=`), architecture §3. */
+	accessToken?: string | null | undefined;
+}
+
+function withToken( path: string, options: AccessOptions | undefined ): string {
+	const token = options?.accessToken;
+	return token ? `${ path }?bkx_vc=${ encodeURIComponent( token ) }` : path;
+}
+
+/** @throws {ApiError} `invalid_request` when `id` is not a positive integer (no request is sent). */
+function consultationPath( id: number ): string {
+	if ( ! Number.isSafeInteger( id ) || id <= 0 ) {
+		throw new ApiError( {
+			code: 'invalid_request',
+			message: 'Some details are missing or invalid.',
+			status: 0,
+			details: { id: 'Use a positive whole number.' },
+		} );
+	}
+	return `${ NAMESPACE }/consultations/${ id }`;
+}
+
+export const paths = {
+	current: ( options?: AccessOptions ) => withToken( `${ NAMESPACE }/consultations/current`, options ),
+	consultation: ( id: number, options?: AccessOptions ) => withToken( consultationPath( id ), options ),
+	join: ( id: number, options?: AccessOptions ) => withToken( `${ consultationPath( id ) }/join`, options ),
+	settings: () => `${ NAMESPACE }/settings`,
+	status: () => `${ NAMESPACE }/status`,
+};
