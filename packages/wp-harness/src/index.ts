@@ -1,0 +1,19 @@
+export { startSite, PACKAGE_DIR, REPO_ROOT, FIXTURES_DIR, PLUGIN_SLUG } from './site.js';
+export type {
+  Site,
+  SiteOptions,
+  SiteUser,
+  Session,
+  Role,
+  As,
+  BookingStatus,
+  RestOptions,
+  RestResponse,
+  Customer,
+  CreateBookingInput,
+  BookingSnapshot,
+  CapturedMail,
+  ActivationResult,
+  Bookings,
+} from './site.js';
+export type { Cookie } from './http.js';
