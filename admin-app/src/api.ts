@@ -1,0 +1,143 @@
+/**
+ * Small local adapter over apiFetch with the same method names as `@bkx-video/api-client`
+ * (`settings.get()`, `settings.update( patch )`, `status.get()`), so the store can later be
+ * switched to `createClient( { fetcher: apiFetch } )` without other changes.
+ */
+import apiFetch from '@wordpress/api-fetch';
+import type {
+	FieldErrors,
+	SettingsUpdate,
+	SettingsView,
+	SidecarStatus,
+} from '@bkx-video/contracts';
+
+/** Same shape as api-client's ApiError: `{ code, message, status, details }`. */
+export class ApiError extends Error {
+	readonly code: string;
+	readonly status: number;
+	readonly details: FieldErrors | undefined;
+
+	constructor(
+		code: string,
+		message: string,
+		status = 0,
+		details?: FieldErrors
+	) {
+		super( message );
+		this.name = 'ApiError';
+		this.code = code;
+		this.status = status;
+		this.details = details;
+	}
+}
+
+/** A serializable copy of an ApiError, as the store keeps it. */
+export interface ApiErrorShape {
+	code: string;
+	message: string;
+	status: number;
+	details?: FieldErrors;
+}
+
+function isRecord( value: unknown ): value is Record< string, unknown > {
+	return typeof value === 'object' && value !== null;
+}
+
+/**
+ * Normalizes anything apiFetch (or fetch) may reject with into an ApiError.
+ * @param error
+ */
+export function toApiError( error: unknown ): ApiError {
+	if ( error instanceof ApiError ) {
+		return error;
+	}
+	if ( isRecord( error ) && typeof error.code === 'string' ) {
+		const data = isRecord( error.data ) ? error.data : {};
+		const status =
+			typeof data.status === 'number'
+				? data.status
+				: Number( error.status ) || 0;
+		let rawDetails: Record< string, unknown > | undefined;
+		if ( isRecord( data.details ) ) {
+			rawDetails = data.details;
+		} else if ( isRecord( error.details ) ) {
+			rawDetails = error.details;
+		}
+		const details: FieldErrors | undefined = rawDetails
+			? Object.fromEntries(
+					Object.entries( rawDetails ).map( ( [ k, v ] ) => [
+						k,
+						String( v ),
+					] )
+				)
+			: undefined;
+		return new ApiError(
+			error.code,
+			typeof error.message === 'string' ? error.message : '',
+			status,
+			details
+		);
+	}
+	const message = error instanceof Error ? error.message : String( error );
+	return new ApiError( 'unknown_error', message );
+}
+
+/**
+ * Plain-object copy for the store.
+ * @param error
+ */
+export function toErrorShape( error: unknown ): ApiErrorShape {
+	const e = toApiError( error );
+	const shape: ApiErrorShape = {
+		code: e.code,
+		message: e.message,
+		status: e.status,
+	};
+	if ( e.details ) {
+		shape.details = e.details;
+	}
+	return shape;
+}
+
+/** `/bookingx/v1/video` unless the page says otherwise. */
+export function restBase(): string {
+	const ns =
+		( typeof window !== 'undefined' &&
+			window.bkxVideoAdmin?.restNamespace ) ||
+		'bookingx/v1/video';
+	return '/' + ns.replace( /^\/+|\/+$/g, '' );
+}
+
+async function request< T >( options: {
+	path: string;
+	method?: string;
+	data?: unknown;
+} ): Promise< T > {
+	try {
+		return await apiFetch< T >( {
+			...options,
+			path: restBase() + options.path,
+		} );
+	} catch ( error ) {
+		throw toApiError( error );
+	}
+}
+
+export const api = {
+	settings: {
+		get: (): Promise< SettingsView > =>
+			request< SettingsView >( { path: '/settings' } ),
+		update: ( patch: SettingsUpdate ): Promise< SettingsView > =>
+			request< SettingsView >( {
+				path: '/settings',
+				method: 'PUT',
+				data: patch,
+			} ),
+	},
+	status: {
+		get: (): Promise< SidecarStatus > =>
+			request< SidecarStatus >( { path: '/status' } ),
+	},
+};
+
+export type AdminApi = typeof api;
