@@ -129,7 +129,7 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 	app.decorate( 'tables', tables );
 
 	const settingsRepo = createSettingsRepository( knex, tables, config.encryptionKey );
-	const consultations = createConsultationsRepository( knex, tables );
+	const consultations = createConsultationsRepository( knex, tables, { ttlSeconds: config.cacheTtlSeconds, clock } );
 	const bookings = createBookingsRepository( knex, tables );
 	const accessTokens = createAccessTokensRepository( knex, tables );
 	const queue = createQueueRepository( knex, tables );

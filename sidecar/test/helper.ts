@@ -162,8 +162,9 @@ export interface SignOptions {
 /** Signs an identity exactly as the plugin's IdentitySigner does (docs/architecture.md §2). */
 export async function signIdentity( o: SignOptions ): Promise< string > {
 	const iat = o.iat ?? Math.floor( Date.now() / 1000 );
+	// PHP sends `sub` as a number; jose's types expect a string, hence the cast.
 	return new SignJWT( {
-		sub: o.sub ?? 0,
+		sub: ( o.sub ?? 0 ) as unknown as string,
 		roles: o.roles ?? [],
 		caps: o.caps ?? [],
 		email: o.email ?? null,

@@ -26,6 +26,26 @@ export function createPlatform( id: PlatformId, deps: PlatformDeps ): VideoPlatf
 	return factory ? factory( deps ) : null;
 }
 
+/**
+ * Adapters built once per settings snapshot: the settings service hands out the same object until
+ * settings change, so a new snapshot (new credentials) gets new adapters and the old ones go with
+ * it (WeakMap). Adapters hold prepared keys, which are costly to rebuild on every join.
+ */
+export function createPlatformCache( clock: () => Date ) {
+	const bySettings = new WeakMap< Settings, Map< PlatformId, VideoPlatform | null > >();
+	return ( id: PlatformId, settings: Settings ): VideoPlatform | null => {
+		let map = bySettings.get( settings );
+		if ( ! map ) {
+			map = new Map();
+			bySettings.set( settings, map );
+		}
+		if ( ! map.has( id ) ) {
+			map.set( id, createPlatform( id, { settings, clock } ) );
+		}
+		return map.get( id ) ?? null;
+	};
+}
+
 export interface PlatformChoice {
 	candidates: PlatformId[];
 	skipped: Array< { platform: PlatformId; reason: string } >;

@@ -114,11 +114,34 @@ function toRow( c: Partial< ConsultationWrite > ): Row {
 
 const OPEN_STATUSES: ConsultationStatus[] = [ 'pending', 'scheduled', 'in_progress' ];
 
-export function createConsultationsRepository( knex: Knex, t: Tables ) {
+/**
+ * @param cache.ttlSeconds how long `findById` may answer from memory (spec §12 caches meeting
+ *   details; a join storm at the top of the hour reads the same rows). Writes through this
+ *   repository drop the entry at once; other sidecar instances see a change within the TTL.
+ */
+export function createConsultationsRepository( knex: Knex, t: Tables, cache: { ttlSeconds: number; clock: () => Date } = { ttlSeconds: 0, clock: () => new Date() } ) {
+	const byId = new Map< number, { value: Consultation; until: number } >();
+	const forget = ( id: number ) => byId.delete( id );
+
 	return {
 		async findById( id: number ): Promise< Consultation | null > {
+			const now = cache.clock().getTime();
+			const hit = byId.get( id );
+			if ( hit && hit.until > now ) {
+				return hit.value;
+			}
 			const row = await knex( t.consultations ).first().where( 'id', id );
-			return row ? fromRow( row ) : null;
+			if ( ! row ) {
+				return null;
+			}
+			const value = fromRow( row );
+			if ( cache.ttlSeconds > 0 ) {
+				if ( byId.size >= 10_000 ) {
+					byId.clear();
+				}
+				byId.set( id, { value, until: now + cache.ttlSeconds * 1000 } );
+			}
+			return value;
 		},
 
 		async findByBooking( bookingId: number ): Promise< Consultation | null > {
@@ -135,6 +158,7 @@ export function createConsultationsRepository( knex: Knex, t: Tables ) {
 				created_at: ts,
 				updated_at: ts,
 			} );
+			forget( Number( id ) );
 			const created = await this.findById( Number( id ) );
 			if ( ! created ) {
 				throw new Error( `Consultation ${ id } vanished after insert` );
@@ -144,6 +168,7 @@ export function createConsultationsRepository( knex: Knex, t: Tables ) {
 
 		async update( id: number, patch: Partial< ConsultationWrite >, now: Date ): Promise< void > {
 			const ts = toSqlDateTime( now );
+			forget( id );
 			await knex( t.consultations )
 				.update( { ...toRow( patch ), last_synced_at: ts, updated_at: ts } )
 				.where( 'id', id );

@@ -5,7 +5,7 @@ import type { ConsultationView, IdentityClaims, JoinResponse, JoinState, Setting
 
 import { AppError } from '../errors';
 import { can, viewerRole } from '../policy/can';
-import { createPlatform } from '../platforms/registry';
+import { createPlatformCache } from '../platforms/registry';
 import { PlatformError } from '../platforms/video-platform';
 import type { AccessTokensRepository } from '../repositories/access-tokens-repository';
 import type { BookingsRepository } from '../repositories/bookings-repository';
@@ -42,6 +42,7 @@ interface Deps {
 
 export function createConsultationsService( deps: Deps ) {
 	const { consultations, accessTokens, bookings, clock } = deps;
+	const platformFor = createPlatformCache( clock );
 	// Spec §12: meeting details are cached briefly; names of providers/services change rarely.
 	const nameCache = new Map< string, { value: string; until: number } >();
 
@@ -170,7 +171,7 @@ export function createConsultationsService( deps: Deps ) {
 			if ( ! consultation.meetingId ) {
 				throw new AppError( 'platform_unavailable', { retryAfter: 30 } );
 			}
-			const platform = createPlatform( consultation.platform, { settings, clock } );
+			const platform = platformFor( consultation.platform, settings );
 			if ( ! platform ) {
 				throw new AppError( 'platform_unavailable', { retryAfter: 60 } );
 			}

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { SignJWT } from 'jose';
+import { createSigner } from 'fast-jwt';
 
 import {
 	PlatformError,
@@ -34,6 +34,9 @@ export function jitsiRoomName( bookingId: number ): string {
 export const createJitsiPlatform: VideoPlatformFactory = ( { settings, clock } ): VideoPlatform => {
 	const server = settings.jitsi_server_url.replace( /\/+$/, '' );
 	const domain = new URL( server ).hostname.toLowerCase();
+	const sign = settings.jitsi_app_secret
+		? createSigner( { key: settings.jitsi_app_secret, algorithm: 'HS256', noTimestamp: true } )
+		: null;
 
 	const requireConfigured = () => {
 		if ( settings.jitsi_jwt_enabled && ( ! settings.jitsi_app_id || ! settings.jitsi_app_secret ) ) {
@@ -75,15 +78,22 @@ export const createJitsiPlatform: VideoPlatformFactory = ( { settings, clock } )
 		async getJoinUrl( meeting: MeetingRecord, participant: JoinParticipant, validUntil: Date ): Promise< JoinLink > {
 			requireConfigured();
 			const base = `${ server }/${ meeting.meetingId }`;
-			if ( ! settings.jitsi_jwt_enabled ) {
+			if ( ! settings.jitsi_jwt_enabled || ! sign ) {
 				return { url: base, expiresAt: null };
 			}
 			const isHost = participant.role === 'host';
+			// context values must be non-null strings (§4.1: null breaks prosody).
 			const now = clock();
 			const exp = Math.floor( validUntil.getTime() / 1000 );
-			// context values must be non-null strings (§4.1: null breaks prosody).
-			const token = await new SignJWT( {
+			const iat = Math.floor( now.getTime() / 1000 );
+			const token = sign( {
+				iss: settings.jitsi_app_id,
+				aud: 'jitsi',
+				sub: domain,
 				room: meeting.meetingId,
+				iat,
+				nbf: iat - 10,
+				exp,
 				context: {
 					user: {
 						id: participant.user.id,
@@ -100,15 +110,7 @@ export const createJitsiPlatform: VideoPlatformFactory = ( { settings, clock } )
 						'file-upload': 'true',
 					},
 				},
-			} )
-				.setProtectedHeader( { alg: 'HS256', typ: 'JWT' } )
-				.setIssuer( settings.jitsi_app_id )
-				.setAudience( 'jitsi' )
-				.setSubject( domain )
-				.setIssuedAt( Math.floor( now.getTime() / 1000 ) )
-				.setNotBefore( Math.floor( now.getTime() / 1000 ) - 10 )
-				.setExpirationTime( exp )
-				.sign( new TextEncoder().encode( settings.jitsi_app_secret ) );
+			} );
 			return { url: `${ base }?jwt=${ token }`, expiresAt: validUntil };
 		},
 
