@@ -1,0 +1,87 @@
+/**
+ * The plugin's REST routes, through real WordPress authentication (cookie + nonce), forwarding to
+ * the sidecar with a signed identity; and what users get when the sidecar is down.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { siteLocal, startStack, type Stack } from '../src/stack';
+
+let stack: Stack;
+beforeAll( async () => {
+	stack = await startStack();
+} );
+afterAll( async () => stack?.stop() );
+
+const settingsRows = async () =>
+	stack.site.php( `global $wpdb; echo wp_json_encode( $wpdb->get_results( "SELECT setting_key, setting_value, updated_at FROM {$wpdb->prefix}bkx_video_settings ORDER BY setting_key" ) );` );
+
+describe( 'plugin REST proxy', () => {
+	it( 'lets the admin read settings with secrets masked', async () => {
+		const res = await stack.site.rest( '/bookingx/v1/video/settings', { as: 'admin' } );
+		expect( res.status ).toBe( 200 );
+		expect( res.json.settings.jitsi_enabled ).toBe( true );
+		expect( res.json.secrets.jitsi_app_secret ).toMatchObject( { is_set: true } );
+		expect( res.text ).not.toContain( 'jitsi-e2e-secret' );
+	} );
+
+	it( 'refuses settings to a customer (403), a provider (403) and a guest (401)', async () => {
+		expect( ( await stack.site.rest( '/bookingx/v1/video/settings', { as: 'customer' } ) ).status ).toBe( 403 );
+		expect( ( await stack.site.rest( '/bookingx/v1/video/settings', { as: 'provider' } ) ).status ).toBe( 403 );
+		const put = await stack.site.rest( '/bookingx/v1/video/settings', { method: 'PUT', body: { enable_chat: false }, as: 'customer' } );
+		expect( put.status ).toBe( 403 );
+		expect( ( await stack.site.rest( '/bookingx/v1/video/settings', { as: 'guest' } ) ).status ).toBe( 401 );
+	} );
+
+	it( 'answers bad settings with 400 and per-field details, writing nothing', async () => {
+		const before = await settingsRows();
+		const res = await stack.site.rest( '/bookingx/v1/video/settings', {
+			method: 'PUT',
+			as: 'admin',
+			body: { password_length: 3, reminder_method: 'pigeon', webrtc_stun_servers: [ 'http://x' ], enable_chat: false },
+		} );
+		expect( res.status ).toBe( 400 );
+		expect( res.json.code ).toBe( 'invalid_request' );
+		expect( Object.keys( res.json.data.details ).sort() ).toEqual( [ 'password_length', 'reminder_method', 'webrtc_stun_servers.0' ] );
+		expect( await settingsRows() ).toEqual( before );
+	} );
+
+	it( "refuses another customer's consultation and a guest without a token", async () => {
+		const { site } = stack;
+		await site.bookings.create( {
+			serviceId: site.fixtures.videoServiceId,
+			seatId: site.fixtures.seatId,
+			start: siteLocal( new Date( Date.now() + 48 * 3600_000 ), 'Europe/Berlin' ),
+			customer: { first_name: 'Someone', last_name: 'Else', email: 'someone-else@example.test', phone: '1' },
+		} );
+		await stack.settle();
+		const id = Number( await site.php( `global $wpdb; echo (int) $wpdb->get_var( "SELECT MAX(id) FROM {$wpdb->prefix}bkx_video_consultations" );` ) );
+		expect( id ).toBeGreaterThan( 0 );
+		const asCustomer = await site.rest( `/bookingx/v1/video/consultations/${ id }`, { as: 'customer' } );
+		expect( asCustomer.status ).toBe( 403 );
+		expect( asCustomer.json ).toMatchObject( { code: 'forbidden', message: "You don't have access to this consultation." } );
+		expect( ( await site.rest( `/bookingx/v1/video/consultations/${ id }/join`, { method: 'POST', as: 'customer' } ) ).status ).toBe( 403 );
+		expect( ( await site.rest( `/bookingx/v1/video/consultations/${ id }`, { as: 'guest' } ) ).status ).toBe( 401 );
+		const asProvider = await site.rest( `/bookingx/v1/video/consultations/${ id }`, { as: 'provider' } );
+		expect( asProvider.status ).toBe( 200 );
+		expect( asProvider.json.viewer_role ).toBe( 'host' );
+	} );
+
+	it( 'answers 503 sidecar_unavailable with a clear message when the sidecar is stopped, and recovers', async () => {
+		await stack.sidecar.stop();
+		const res = await stack.site.rest( '/bookingx/v1/video/settings', { as: 'admin' } );
+		expect( res.status ).toBe( 503 );
+		expect( res.json ).toMatchObject( { code: 'sidecar_unavailable', data: { status: 503 } } );
+		expect( res.json.message ).toMatch( /not reachable/ );
+		const guest = await stack.site.rest( '/bookingx/v1/video/consultations/current', { as: 'guest', query: { bkx_vc: 'A'.repeat( 43 ) } } );
+		expect( guest.status ).toBe( 503 );
+		await stack.sidecar.start();
+		expect( ( await stack.site.rest( '/bookingx/v1/video/settings', { as: 'admin' } ) ).status ).toBe( 200 );
+	} );
+
+	it( 'shows the sidecar status to the admin', async () => {
+		const res = await stack.site.rest( '/bookingx/v1/video/status', { as: 'admin' } );
+		expect( res.status ).toBe( 200 );
+		expect( res.json ).toMatchObject( { migrations: { pending: [] } } );
+		expect( res.json.version ).toMatch( /^\d+\.\d+\.\d+/ );
+	} );
+} );
