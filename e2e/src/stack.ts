@@ -55,6 +55,10 @@ export function sidecarProcess( env: Record< string, string > ): Sidecar {
 			}
 			const proc = spawn( process.execPath, args, { env: { ...process.env, ...env }, stdio: [ 'ignore', 'pipe', 'pipe' ], cwd: join( REPO_ROOT, 'sidecar' ) } );
 			child = proc;
+			// Never leave a sidecar behind when the test process or the demo exits abruptly.
+			const killOnExit = () => proc.kill( 'SIGKILL' );
+			process.once( 'exit', killOnExit );
+			proc.once( 'exit', () => process.removeListener( 'exit', killOnExit ) );
 			proc.stdout?.on( 'data', ( d: Buffer ) => ( output += d.toString() ) );
 			proc.stderr?.on( 'data', ( d: Buffer ) => ( output += d.toString() ) );
 			proc.once( 'exit', () => {
@@ -113,16 +117,20 @@ export interface StackOptions {
 	/** Configure Jitsi as the default platform (default true; needs the sidecar running). */
 	configureJitsi?: boolean;
 	sidecarEnv?: Record< string, string >;
+	/** Fixed ports (the demo); default free ones. */
+	sitePort?: number;
+	sidecarPort?: number;
 }
 
 export async function startStack( options: StackOptions = {} ): Promise< Stack > {
 	const secret = randomBytes( 32 ).toString( 'hex' );
-	const port = await freePort();
+	const port = options.sidecarPort ?? ( await freePort() );
 	const jitsi = await startJitsiFake( { appId: JITSI_APP_ID, appSecret: JITSI_APP_SECRET } );
 	let site: Site | null = null;
 	try {
 		site = await startSite( {
 			withPlugin: true,
+			...( options.sitePort ? { port: options.sitePort } : {} ),
 			timezone: options.timezone ?? 'Europe/Berlin',
 			constants: { BKX_VIDEO_SIDECAR_URL: `http://127.0.0.1:${ port }`, BKX_VIDEO_SIDECAR_SECRET: secret },
 		} );

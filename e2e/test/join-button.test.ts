@@ -158,7 +158,8 @@ describe( 'Join button', () => {
 		} );
 		expect( content ).toContain( '<!-- wp:bookingx-video/join-button' );
 		await page.evaluate( async () => {
-			const wp = ( window as unknown as { wp: { data: { dispatch: ( s: string ) => Record< string, ( ...a: unknown[] ) => Promise< void > > } } } ).wp;
+			type Editor = { editPost: ( edits: object ) => Promise< void >; savePost: () => Promise< void > };
+			const wp = ( window as unknown as { wp: { data: { dispatch: ( s: string ) => Editor } } } ).wp;
 			await wp.data.dispatch( 'core/editor' ).editPost( { title: 'Join here', status: 'publish' } );
 			await wp.data.dispatch( 'core/editor' ).savePost();
 		} );
