@@ -21,6 +21,7 @@ export default defineConfig( {
 			'sidecar/test/**/*.test.ts',
 			'blocks/src/**/test/*.test.ts',
 			'admin-app/src/**/test/*.test.ts',
+			'test/**/*.test.ts',
 		],
 		testTimeout: 30_000,
 		hookTimeout: 120_000,
