@@ -55,21 +55,14 @@ export interface BuildOptions {
 }
 
 /** Log redaction: identity tokens, cookies, secrets and guest access tokens never reach logs. */
+const SECRET_KEYS = [ 'password', 'secret', 'client_secret', 'app_secret', 'access_token', 'refresh_token', 'join_url', 'meeting_password', 'email', 'customerEmail', 'token' ];
 export const REDACT_PATHS = [
 	'req.headers["x-bkx-identity"]',
 	'req.headers.authorization',
 	'req.headers.cookie',
 	'req.headers["x-zm-signature"]',
-	'*.password',
-	'*.secret',
-	'*.client_secret',
-	'*.app_secret',
-	'*.access_token',
-	'*.refresh_token',
-	'*.join_url',
-	'*.meeting_password',
-	'*.email',
-	'*.customerEmail',
+	// Top level and up to two levels down in any logged object.
+	...SECRET_KEYS.flatMap( ( k ) => [ k, `*.${ k }`, `*.*.${ k }` ] ),
 ];
 
 /** Strips credentials that travel in query strings (guest tokens, Jitsi JWTs) from logged URLs. */
