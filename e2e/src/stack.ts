@@ -117,6 +117,8 @@ export interface StackOptions {
 	/** Configure Jitsi as the default platform (default true; needs the sidecar running). */
 	configureJitsi?: boolean;
 	sidecarEnv?: Record< string, string >;
+	/** Extra mu-plugins for this site only (e.g. the bench's baseline route). */
+	muPlugins?: string[];
 	/** Fixed ports (the demo); default free ones. */
 	sitePort?: number;
 	sidecarPort?: number;
@@ -131,6 +133,7 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 		site = await startSite( {
 			withPlugin: true,
 			...( options.sitePort ? { port: options.sitePort } : {} ),
+			...( options.muPlugins ? { muPlugins: options.muPlugins } : {} ),
 			timezone: options.timezone ?? 'Europe/Berlin',
 			constants: { BKX_VIDEO_SIDECAR_URL: `http://127.0.0.1:${ port }`, BKX_VIDEO_SIDECAR_SECRET: secret },
 		} );
