@@ -85,3 +85,27 @@ describe( 'plugin REST proxy', () => {
 		expect( res.json.version ).toMatch( /^\d+\.\d+\.\d+/ );
 	} );
 } );
+
+describe( 'plugin requirements', () => {
+	it( 'gives providers and managers their capabilities on activation', async () => {
+		const caps = JSON.parse(
+			await stack.site.php(
+				`echo wp_json_encode( array( 'provider' => user_can( ${ stack.site.users.provider.id }, 'bkx_video_conduct' ), 'manager' => user_can( ${ stack.site.users.manager.id }, 'bkx_video_manage' ), 'customer' => user_can( ${ stack.site.users.customer.id }, 'bkx_video_conduct' ), 'admin' => user_can( ${ stack.site.users.admin.id }, 'bkx_video_manage' ) ) );`
+			)
+		) as Record< string, boolean >;
+		expect( caps ).toEqual( { provider: true, manager: true, customer: false, admin: true } );
+	} );
+
+	it( 'shows an admin notice instead of a fatal error when BookingX is missing', async () => {
+		const { site } = stack;
+		await site.php( `require_once ABSPATH . 'wp-admin/includes/plugin.php'; deactivate_plugins( 'bookingx-standin/bookingx-standin.php' );` );
+		const res = await site.request( '/wp-admin/index.php', { as: 'admin' } );
+		expect( res.status ).toBe( 200 );
+		expect( res.text ).toContain( 'BookingX Video Consultation needs the BookingX plugin' );
+		expect( site.debugLog() ).not.toMatch( /PHP Fatal error/ );
+		// The front end still works and the join page still renders its block.
+		const page = await site.request( '/video-consultation/' );
+		expect( page.status ).toBe( 200 );
+		expect( page.text ).toContain( 'wp-block-bookingx-video-join-button' );
+	} );
+} );
