@@ -131,6 +131,26 @@ describe( 'Join button', () => {
 		expect( await page.getByRole( 'status' ).innerText() ).toBe( 'This meeting has ended.' );
 		expect( await page.getByRole( 'button' ).count() === 0 || ! ( await page.getByRole( 'button', { name: 'Join consultation' } ).isVisible() ) ).toBe( true );
 
+		// A logged-in customer needs no link: the page finds their next consultation.
+		const own = new Date( Math.floor( ( Date.now() + 30 * 3600_000 ) / 60000 ) * 60000 );
+		await site.bookings.create( {
+			serviceId: site.fixtures.videoServiceId,
+			seatId: site.fixtures.seatId,
+			start: siteLocal( own, SITE_TZ ),
+			customer: { first_name: 'Casey', last_name: 'Customer', email: site.users.customer.email, phone: '1' },
+			as: 'customer',
+		} );
+		await stack.settle();
+		const session = await site.login( 'customer' );
+		const customerContext = await browser.newContext( { timezoneId: VIEWER_TZ } );
+		await customerContext.addCookies( session.cookies.map( ( { name, value } ) => ( { name, value, url: site.url } ) ) );
+		const customerPage = await customerContext.newPage();
+		await customerPage.goto( `${ site.url }/video-consultation/` );
+		const customerBlock = customerPage.locator( '.wp-block-bookingx-video-join-button' );
+		await expect.poll( () => customerBlock.getAttribute( 'data-state' ) ).toBe( 'too_early' );
+		expect( await customerBlock.locator( 'dl' ).innerText() ).toContain( viewerTime( own ) );
+		await customerContext.close();
+
 		await page.goto( `${ site.url }/video-consultation/?bkx_vc=${ 'A'.repeat( 43 ) }` );
 		await expect.poll( () => block.getAttribute( 'data-state' ) ).toBe( 'error' );
 		expect( await page.getByRole( 'status' ).innerText() ).toBe( 'Meeting not found. Please contact support.' );
