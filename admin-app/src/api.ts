@@ -1,9 +1,9 @@
 /**
- * Small local adapter over apiFetch with the same method names as `@bkx-video/api-client`
- * (`settings.get()`, `settings.update( patch )`, `status.get()`), so the store can later be
- * switched to `createClient( { fetcher: apiFetch } )` without other changes.
+ * The admin app's API: `@bkx-video/api-client` over apiFetch, with failures normalized to the
+ * store's error shape (`{ code, message, status, details }`).
  */
 import apiFetch from '@wordpress/api-fetch';
+import { createClient } from '@bkx-video/api-client';
 import type {
 	FieldErrors,
 	SettingsUpdate,
@@ -99,25 +99,18 @@ export function toErrorShape( error: unknown ): ApiErrorShape {
 	return shape;
 }
 
-/** `/bookingx/v1/video` unless the page says otherwise. */
-export function restBase(): string {
-	const ns =
-		( typeof window !== 'undefined' &&
-			window.bkxVideoAdmin?.restNamespace ) ||
-		'bookingx/v1/video';
-	return '/' + ns.replace( /^\/+|\/+$/g, '' );
-}
+/** The typed client over WordPress's apiFetch (nonce and root URL come from core). */
+const client = createClient( {
+	fetcher: ( options ) => apiFetch( options ),
+} );
 
-async function request< T >( options: {
-	path: string;
-	method?: string;
-	data?: unknown;
-} ): Promise< T > {
+/**
+ * Runs a client call, normalizing any failure into the store's ApiError.
+ * @param run
+ */
+async function call< T >( run: () => Promise< T > ): Promise< T > {
 	try {
-		return await apiFetch< T >( {
-			...options,
-			path: restBase() + options.path,
-		} );
+		return await run();
 	} catch ( error ) {
 		throw toApiError( error );
 	}
@@ -125,18 +118,12 @@ async function request< T >( options: {
 
 export const api = {
 	settings: {
-		get: (): Promise< SettingsView > =>
-			request< SettingsView >( { path: '/settings' } ),
+		get: (): Promise< SettingsView > => call( () => client.settings.get() ),
 		update: ( patch: SettingsUpdate ): Promise< SettingsView > =>
-			request< SettingsView >( {
-				path: '/settings',
-				method: 'PUT',
-				data: patch,
-			} ),
+			call( () => client.settings.update( patch ) ),
 	},
 	status: {
-		get: (): Promise< SidecarStatus > =>
-			request< SidecarStatus >( { path: '/status' } ),
+		get: (): Promise< SidecarStatus > => call( () => client.status.get() ),
 	},
 };
 
