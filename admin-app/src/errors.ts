@@ -18,6 +18,11 @@ export function getErrorMessage( error: {
 				'Your session has expired. Reload the page and log in again.',
 				'bookingx-video-consultation'
 			);
+		case 'identity_rejected':
+			return __(
+				'WordPress and the video consultation service do not trust each other: BKX_VIDEO_SIDECAR_SECRET must be the same in wp-config.php and in the sidecar, and both clocks must be right.',
+				'bookingx-video-consultation'
+			);
 		case 'forbidden':
 		case 'rest_forbidden':
 			return __(

@@ -15,16 +15,22 @@ const now = Date.now();
 const samples = [
 	{ label: 'open now', start: new Date( now + 5 * 60_000 ), customer: { first_name: 'Olivia', last_name: 'Open', email: 'olivia@example.test', phone: '555-0101' } },
 	{ label: 'tomorrow', start: new Date( now + 24 * 3600_000 ), customer: { first_name: 'Theo', last_name: 'Tomorrow', email: 'theo@example.test', phone: '555-0102' } },
-	{ label: 'ended', start: new Date( now - 3 * 3600_000 ), customer: { first_name: 'Elena', last_name: 'Earlier', email: 'elena@example.test', phone: '555-0103' } },
+	{ label: 'ended', start: new Date( now + 48 * 3600_000 ), customer: { first_name: 'Elena', last_name: 'Earlier', email: 'elena@example.test', phone: '555-0103' } },
 ];
+const ids: number[] = [];
 for ( const sample of samples ) {
-	await site.bookings.create( {
-		serviceId: site.fixtures.videoServiceId,
-		seatId: site.fixtures.seatId,
-		start: siteLocal( sample.start, TZ ),
-		customer: sample.customer,
-	} );
+	ids.push(
+		await site.bookings.create( {
+			serviceId: site.fixtures.videoServiceId,
+			seatId: site.fixtures.seatId,
+			start: siteLocal( sample.start, TZ ),
+			customer: sample.customer,
+		} )
+	);
 }
+// "ended": booked ahead (so it got a meeting and an invitation), then moved into the past.
+await stack.settle();
+await site.bookings.reschedule( ids[ 2 ]!, { start: siteLocal( new Date( now - 3 * 3600_000 ), TZ ) } );
 // The logged-in customer's own booking (same e-mail as the WordPress user "customer").
 await site.bookings.create( {
 	serviceId: site.fixtures.videoServiceId,

@@ -109,13 +109,15 @@ describe( 'Join button', () => {
 			start: siteLocal( tomorrow, SITE_TZ ),
 			customer: { first_name: 'Tom', last_name: 'Morrow', email: 'tom@example.test', phone: '1' },
 		} );
-		const past = new Date( Date.now() - 3 * 3600_000 );
-		await site.bookings.create( {
+		// A consultation moved into the past (an admin correcting the record) has ended.
+		const pastId = await site.bookings.create( {
 			serviceId: site.fixtures.videoServiceId,
 			seatId: site.fixtures.seatId,
-			start: siteLocal( past, SITE_TZ ),
+			start: siteLocal( new Date( Date.now() + 50 * 3600_000 ), SITE_TZ ),
 			customer: { first_name: 'Pat', last_name: 'Past', email: 'pat@example.test', phone: '1' },
 		} );
+		await stack.settle();
+		await site.bookings.reschedule( pastId, { start: siteLocal( new Date( Date.now() - 3 * 3600_000 ), SITE_TZ ) } );
 		await stack.settle();
 		const context = await browser.newContext( { timezoneId: VIEWER_TZ } );
 		const page = await context.newPage();
@@ -153,7 +155,7 @@ describe( 'Join button', () => {
 
 		await page.goto( `${ site.url }/video-consultation/?bkx_vc=${ 'A'.repeat( 43 ) }` );
 		await expect.poll( () => block.getAttribute( 'data-state' ) ).toBe( 'error' );
-		expect( await page.getByRole( 'status' ).innerText() ).toBe( 'Meeting not found. Please contact support.' );
+		expect( await page.getByRole( 'status' ).innerText() ).toBe( 'This consultation link is not valid any more. Please use the link in your latest invitation.' );
 		await context.close();
 	} );
 

@@ -18,7 +18,8 @@ async function main( command: string | undefined ): Promise< number > {
 				return 0;
 			}
 			case 'rollback': {
-				const reverted = await migrateRollback( knex, tables );
+				// The last batch only; `rollback --all` drops every table of ours (and its data).
+				const reverted = await migrateRollback( knex, tables, process.argv.includes( '--all' ) );
 				process.stdout.write( reverted.length ? `Reverted: ${ reverted.join( ', ' ) }\n` : 'Nothing to revert.\n' );
 				return 0;
 			}
@@ -27,7 +28,7 @@ async function main( command: string | undefined ): Promise< number > {
 				return 0;
 			}
 			default:
-				process.stderr.write( 'Usage: bkx-video-sidecar-cli migrate | rollback | status\n' );
+				process.stderr.write( 'Usage: bkx-video-sidecar-cli migrate | rollback [--all] | status\n' );
 				return 64;
 		}
 	} finally {

@@ -43,7 +43,7 @@ export const EnvSchema = z.object( {
 		.string()
 		.regex( /^[A-Za-z0-9_]+$/, 'may contain only letters, digits and underscores' )
 		.default( 'wp_' ),
-	BKX_VIDEO_DB_POOL_MAX: z.coerce.number().int().min( 1 ).max( 100 ).default( 10 ),
+	BKX_VIDEO_DB_POOL_MAX: z.coerce.number().int().min( 2, 'must be at least 2 (locks hold one connection while work uses another)' ).max( 100 ).default( 10 ),
 	BKX_VIDEO_LOG_LEVEL: z.enum( [ 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent' ] ).default( 'info' ),
 	BKX_VIDEO_OUTBOX_POLL_SECONDS: z.coerce.number().min( 0.1 ).max( 3600 ).default( 5 ),
 	BKX_VIDEO_RECONCILE_INTERVAL_SECONDS: z.coerce.number().min( 1 ).max( 86400 ).default( 300 ),
@@ -70,6 +70,14 @@ export interface Config {
 	migrateOnStart: boolean;
 	cacheTtlSeconds: number;
 	mailRelayUrl: string;
+}
+
+/** `BKX_VIDEO_*` variables the sidecar does not know: most likely typos, worth a warning. */
+export function unknownVariables( env: NodeJS.ProcessEnv = process.env ): string[] {
+	const known = new Set( Object.keys( EnvSchema.shape ) );
+	// Read by the build or by tests, not by the sidecar's configuration.
+	known.add( 'BKX_VIDEO_BUILD_VERSION' );
+	return Object.keys( env ).filter( ( k ) => k.startsWith( 'BKX_VIDEO_' ) && ! known.has( k ) );
 }
 
 /** Thrown when the environment is not usable; the message names every bad variable. */

@@ -2,7 +2,7 @@
  * Starts the sidecar: config, migrations (under a lock), HTTP, background workers.
  */
 import { buildApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, unknownVariables } from './config';
 import { migrateLatest } from './db/migrate';
 import { VERSION } from './version';
 
@@ -18,6 +18,9 @@ async function main(): Promise< void > {
 		throw error;
 	}
 	const app = await buildApp( { config } );
+	for ( const name of unknownVariables() ) {
+		app.log.warn( { variable: name }, `Unknown variable ${ name } is ignored (a typo?). See docs/configuration.md.` );
+	}
 	if ( config.migrateOnStart ) {
 		const applied = await migrateLatest( app.knex, app.tables );
 		app.log.info( { applied }, applied.length ? 'migrations applied' : 'schema is current' );

@@ -13,7 +13,7 @@ let relay: Awaited< ReturnType< typeof startMailRelay > >;
 let bx: ReturnType< typeof bookingx >;
 let ids: { provider: number; customer: number; other: number; seat: number; video: number; plain: number };
 
-const JITSI = { jitsi_enabled: true, zoom_enabled: false, default_platform: 'jitsi', jitsi_server_url: 'https://meet.example.test', jitsi_app_id: 'bkx-app', jitsi_app_secret: 'jitsi-secret-0123456789' };
+const JITSI = { require_authentication: false, jitsi_enabled: true, zoom_enabled: false, default_platform: 'jitsi', jitsi_server_url: 'https://meet.example.test', jitsi_app_id: 'bkx-app', jitsi_app_secret: 'jitsi-secret-0123456789' };
 
 beforeAll( async () => {
 	relay = await startMailRelay();
@@ -63,7 +63,8 @@ describe( 'bookings become consultations', () => {
 			customer_email: 'customer@example.test',
 		} );
 		expect( rows[ 0 ].join_url ).toMatch( /^https:\/\/meet\.example\.test\/bkx-\d+-[a-z0-9]{12}$/ );
-		expect( rows[ 0 ].meeting_password ).toHaveLength( 6 );
+		// Jitsi passwords are set inside Jitsi by the moderator; we store none.
+		expect( rows[ 0 ].meeting_password ).toBeNull();
 		consultationId = rows[ 0 ].id;
 		const left = await ctx.db.knex( `${ PREFIX }bkx_video_events` ).whereNull( 'processed_at' ).count( { n: '*' } ).first();
 		expect( Number( left?.n ) ).toBe( 0 );
@@ -115,11 +116,26 @@ describe( 'bookings become consultations', () => {
 		expect( guest.status ).toBe( 401 );
 		const bad = await call( ctx.app, { sub: 0 }, 'GET', `/v1/consultations/current?bkx_vc=${ 'x'.repeat( 43 ) }`, undefined, ctx.clock.now() );
 		expect( bad.status ).toBe( 404 );
-		expect( bad.json ).toMatchObject( { code: 'meeting_not_found' } );
+		expect( bad.json ).toMatchObject( { code: 'link_expired' } );
+		const nobody = await call( ctx.app, as( ids.other, 'other@example.test' ), 'GET', '/v1/consultations/current', undefined, ctx.clock.now() );
+		expect( nobody.json ).toMatchObject( { code: 'no_upcoming_consultation', message: 'You have no upcoming video consultation.' } );
 		const malformed = await call( ctx.app, { sub: 0 }, 'GET', '/v1/consultations/current?bkx_vc=%3Cscript%3E', undefined, ctx.clock.now() );
 		expect( malformed.status ).toBe( 400 );
 		const manager = await call( ctx.app, as( 50, 'm@example.test', [ 'bkx_video_manage' ] ), 'POST', `/v1/consultations/${ consultationId }/join`, undefined, ctx.clock.now() );
 		expect( manager.status ).toBe( 403 );
+	} );
+
+	it( 'asks a customer who has an account to log in when require_authentication is on', async () => {
+		const token = deriveAccessToken( SECRET, consultationId, 1 );
+		await call( ctx.app, ADMIN, 'PUT', '/v1/settings', { require_authentication: true }, ctx.clock.now() );
+		const guest = await call( ctx.app, { sub: 0 }, 'GET', `/v1/consultations/current?bkx_vc=${ token }`, undefined, ctx.clock.now() );
+		expect( guest.status ).toBe( 401 );
+		expect( guest.json ).toMatchObject( { code: 'unauthenticated' } );
+		const joined = await call( ctx.app, { sub: 0 }, 'POST', `/v1/consultations/${ consultationId }/join?bkx_vc=${ token }`, undefined, ctx.clock.now() );
+		expect( joined.status ).toBe( 401 );
+		const loggedIn = await call( ctx.app, as( ids.customer, 'customer@example.test' ), 'GET', `/v1/consultations/current?bkx_vc=${ token }`, undefined, ctx.clock.now() );
+		expect( loggedIn.status ).toBe( 200 );
+		await call( ctx.app, ADMIN, 'PUT', '/v1/settings', { require_authentication: false }, ctx.clock.now() );
 	} );
 
 	it( 'answers 409 meeting_not_open with opens_at before the window', async () => {
@@ -171,18 +187,23 @@ describe( 'bookings become consultations', () => {
 		const cancelled = await call( ctx.app, as( ids.customer, 'customer@example.test' ), 'POST', `/v1/consultations/${ consultationId }/join`, undefined, ctx.clock.now() );
 		expect( cancelled.status ).toBe( 410 );
 		expect( cancelled.json ).toMatchObject( { code: 'meeting_cancelled' } );
-		// The old access token was revoked with the cancellation.
+		// The link still opens the page, which now says "cancelled" instead of "not found".
 		const token = deriveAccessToken( SECRET, consultationId, 1 );
-		expect( ( await call( ctx.app, { sub: 0 }, 'GET', `/v1/consultations/current?bkx_vc=${ token }`, undefined, ctx.clock.now() ) ).status ).toBe( 404 );
+		const view = await call( ctx.app, { sub: 0 }, 'GET', `/v1/consultations/current?bkx_vc=${ token }`, undefined, ctx.clock.now() );
+		expect( view.json ).toMatchObject( { state: 'cancelled', status: 'cancelled' } );
 	} );
 
 	it( 'reopens on restore with a new link sent', async () => {
 		await bx.setStatus( bookingId, 'bkx-pending' );
 		await bx.event( bookingId, 'booking.untrashed' );
 		await drain();
-		expect( ( await consultations() )[ 0 ] ).toMatchObject( { status: 'scheduled', access_version: 3 } );
+		expect( ( await consultations() )[ 0 ] ).toMatchObject( { status: 'scheduled', access_version: 2 } );
 		expect( relay.mails ).toHaveLength( 2 );
-		expect( ( relay.mails[ 1 ] as { text: string } ).text ).toContain( deriveAccessToken( SECRET, consultationId, 3 ) );
+		expect( ( relay.mails[ 1 ] as { text: string } ).text ).toContain( deriveAccessToken( SECRET, consultationId, 2 ) );
+		// The first link was replaced by the new one.
+		const old = await call( ctx.app, { sub: 0 }, 'GET', `/v1/consultations/current?bkx_vc=${ deriveAccessToken( SECRET, consultationId, 1 ) }`, undefined, ctx.clock.now() );
+		expect( old.status ).toBe( 404 );
+		expect( old.json ).toMatchObject( { code: 'link_expired' } );
 	} );
 
 	it( 'cancels on trash and on permanent deletion', async () => {
@@ -198,6 +219,26 @@ describe( 'bookings become consultations', () => {
 		await drain();
 		const row = ( await consultations() ).find( ( r ) => r.booking_id === second );
 		expect( row ).toMatchObject( { status: 'cancelled', customer_user_id: null } );
+	} );
+
+	it( 'makes no consultation (and sends no invitation) for a booking that is already over or completed', async () => {
+		const mails = relay.mails.length;
+		const past = await bx.booking( { serviceId: ids.video, seatId: ids.seat, start: '2026-11-20 09:00:00', end: '2026-11-20 09:30:00', email: 'past@example.test' } );
+		const done = await bx.booking( { serviceId: ids.video, seatId: ids.seat, start: '2026-11-28 09:00:00', end: '2026-11-28 09:30:00', email: 'done@example.test', status: 'bkx-completed' } );
+		await bx.event( past, 'booking.saved' );
+		await bx.event( done, 'booking.saved' );
+		await drain();
+		const rows = await consultations();
+		expect( rows.find( ( r ) => r.booking_id === past ) ).toBeUndefined();
+		expect( rows.find( ( r ) => r.booking_id === done ) ).toBeUndefined();
+		expect( relay.mails ).toHaveLength( mails );
+	} );
+
+	it( 'gives a booking without an end time the default duration', async () => {
+		const b = await bx.booking( { serviceId: ids.video, seatId: ids.seat, start: '2026-11-29 09:00:00', end: '', email: 'noend@example.test' } );
+		await bx.event( b, 'booking.saved' );
+		await drain();
+		expect( ( await consultations() ).find( ( r ) => r.booking_id === b ) ).toMatchObject( { scheduled_start: '2026-11-29 08:00:00', scheduled_end: '2026-11-29 08:30:00', duration_minutes: 30 } );
 	} );
 
 	it( 'makes no consultation for an ordinary service', async () => {

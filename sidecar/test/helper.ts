@@ -247,7 +247,8 @@ export function bookingx( knex: Knex ) {
 				payment_status: 'Not Completed',
 				created_by: '0',
 			};
-			await meta( id, data );
+			// Only non-empty values get their own meta key; empty ones live in order_meta_data only.
+			await meta( id, Object.fromEntries( Object.entries( data ).filter( ( [ , v ] ) => v !== '' ) ) );
 			const ser = `a:${ Object.keys( data ).length }:{${ Object.entries( data )
 				.map( ( [ k, v ] ) => `s:${ Buffer.byteLength( k ) }:"${ k }";s:${ Buffer.byteLength( v ) }:"${ v }";` )
 				.join( '' ) }}`;

@@ -36,7 +36,7 @@ describe( 'identity verification', () => {
 		const token = await signIdentity( { ...ADMIN, method: 'GET', path: '/v1/settings', secret: 'another-secret-0123456789abcdef0123456789' } );
 		const res = await send( token );
 		expect( res.status ).toBe( 401 );
-		expect( res.json.data.reason ).toBe( 'identity_invalid' );
+		expect( res.json ).toMatchObject( { code: 'identity_rejected', data: { reason: 'identity_invalid' } } );
 	} );
 
 	it( 'returns 401 for a token whose payload was edited after signing', async () => {

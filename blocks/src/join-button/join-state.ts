@@ -206,6 +206,21 @@ function knownMessage( code: string ): string | null {
 				'This consultation was cancelled.',
 				'bookingx-video-consultation'
 			);
+		case 'no_upcoming_consultation':
+			return __(
+				'You have no upcoming video consultation.',
+				'bookingx-video-consultation'
+			);
+		case 'link_expired':
+			return __(
+				'This consultation link is not valid any more. Please use the link in your latest invitation.',
+				'bookingx-video-consultation'
+			);
+		case 'identity_rejected':
+			return __(
+				'The site could not confirm who you are to the video service. Please reload the page and try again.',
+				'bookingx-video-consultation'
+			);
 		case 'meeting_not_open':
 			return __(
 				'This consultation is not open yet.',

@@ -109,7 +109,7 @@ export function createWorkers( deps: Deps ) {
 
 	/** Compares bookings with consultations and fixes drift (missed hooks, failed calls). */
 	async function reconcile(): Promise< { checked: number; failed: number } > {
-		const ids = new Set( [ ...( await deps.bookings.listVideoBookingIds() ), ...( await deps.consultations.listOpenBookingIds() ) ] );
+		const ids = new Set( [ ...( await deps.bookings.listVideoBookingIds( clock() ) ), ...( await deps.consultations.listOpenBookingIds() ) ] );
 		let failed = 0;
 		for ( const id of ids ) {
 			if ( stopped ) {

@@ -171,10 +171,12 @@ export function createBookingsRepository( knex: Knex, t: Tables ) {
 		},
 
 		/**
-		 * IDs of bookings of video services that are not closed, plus any booking id given. Used by
-		 * the reconcile job; the per-booking sync decides the rest.
+		 * IDs of bookings of video services that are not closed and not long over. Used by the
+		 * reconcile job; the per-booking sync decides the rest.
 		 */
-		async listVideoBookingIds(): Promise< number[] > {
+		async listVideoBookingIds( notEndedBefore: Date ): Promise< number[] > {
+			// booking_end_date is site-local; two days of margin cover every UTC offset.
+			const cutoff = new Date( notEndedBefore.getTime() - 2 * 86400_000 ).toISOString().slice( 0, 19 ).replace( 'T', ' ' );
 			const rows = await knex( `${ t.posts } as b` )
 				.distinct( 'b.ID as id' )
 				.join( `${ t.postmeta } as bm`, function () {
@@ -187,8 +189,12 @@ export function createBookingsRepository( knex: Knex, t: Tables ) {
 						knex.raw( '?', [ '_bkx_video_enabled' ] )
 					);
 				} )
+				.leftJoin( `${ t.postmeta } as em`, function () {
+					this.on( 'em.post_id', '=', 'b.ID' ).andOn( 'em.meta_key', '=', knex.raw( '?', [ 'booking_end_date' ] ) );
+				} )
 				.where( 'b.post_type', 'bkx_booking' )
 				.andWhere( 'sm.meta_value', '1' )
+				.andWhere( ( q ) => q.whereNull( 'em.meta_value' ).orWhere( 'em.meta_value', '' ).orWhere( 'em.meta_value', '>=', cutoff ) )
 				.whereNotIn( 'b.post_status', [ ...CLOSED_BOOKING_STATUSES ] );
 			return ( rows as Array< { id: number } > ).map( ( r ) => Number( r.id ) );
 		},

@@ -118,8 +118,12 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			closedReason = `booking_${ booking.status.replace( /^bkx-/, '' ) }`;
 		} else if ( ! service?.videoEnabled ) {
 			closedReason = 'not_a_video_service';
-		} else if ( ! booking.start || ! booking.end || booking.end <= booking.start ) {
+		} else if ( ! booking.start ) {
 			closedReason = 'booking_without_time';
+		}
+		// A slot without an end (e.g. a day service) lasts the default duration.
+		if ( booking?.start && ( ! booking.end || booking.end <= booking.start ) ) {
+			booking.end = new Date( booking.start.getTime() + settings.default_duration * 60000 );
 		}
 
 		if ( closedReason ) {
@@ -130,17 +134,17 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			if ( platform && existing.meetingId ) {
 				await platform.deleteMeeting( meetingOf( existing ) );
 			}
+			// The link keeps working so the customer reads "cancelled" instead of "not found"; joining
+			// is refused by state. A reopened consultation gets a new link (see below).
 			await consultations.update(
 				existing.id,
 				{
 					status: 'cancelled',
-					accessVersion: existing.accessVersion + 1,
 					metadata: { ...existing.metadata, cancel_reason: closedReason },
 					syncError: null,
 				},
 				now
 			);
-			await accessTokens.revokeOlder( existing.id, existing.accessVersion + 1, now );
 			log.info( { bookingId, consultationId: existing.id, reason: closedReason }, 'consultation cancelled' );
 			return 'cancelled';
 		}
@@ -148,6 +152,11 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			return 'unchanged';
 		}
 		if ( ! settings.enabled || ( ! existing && ! settings.auto_create_meetings ) ) {
+			return 'skipped';
+		}
+		// No new meeting (nor invitation) for a booking that is already over or completed, e.g.
+		// when a service with a history of bookings is marked as video.
+		if ( ! existing && ( booking.end <= now || booking.status === 'bkx-completed' ) ) {
 			return 'skipped';
 		}
 
@@ -189,7 +198,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 				...fields,
 				platform: made.platform,
 				meetingId: made.meeting?.meetingId ?? null,
-				meetingPassword: made.meeting?.password ?? input.password,
+				meetingPassword: made.meeting?.password ?? null,
 				hostUrl: made.meeting?.hostUrl ?? null,
 				joinUrl: made.meeting?.joinUrl ?? '',
 				status: ( made.meeting ? 'scheduled' : 'pending' ) as ConsultationStatus,

@@ -71,13 +71,20 @@ export function createConsultationsService( deps: Deps ) {
 		accessToken: string | undefined
 	): Promise< { consultation: Consultation; role: ViewerRole } > {
 		const consultation = await consultations.findById( id );
-		const tokenId = await tokenConsultation( accessToken );
+		let tokenId = await tokenConsultation( accessToken );
 		if ( ! consultation ) {
 			throw new AppError( 'meeting_not_found' );
 		}
+		// require_authentication: a customer who has a WordPress account logs in; the personal
+		// link alone is accepted only for customers without one (guest bookings).
+		const settings = await deps.settings.get();
+		const loginRequired = settings.require_authentication && consultation.customerUserId !== null && identity.sub === 0;
+		if ( loginRequired ) {
+			tokenId = null;
+		}
 		const role = viewerRole( identity, consultation, tokenId );
 		if ( ! can( identity, 'consultation.view', role ) || ! role ) {
-			throw new AppError( identity.sub === 0 && ! accessToken ? 'unauthenticated' : 'forbidden' );
+			throw new AppError( identity.sub === 0 && ( ! accessToken || loginRequired ) ? 'unauthenticated' : 'forbidden' );
 		}
 		return { consultation, role };
 	}
@@ -125,7 +132,7 @@ export function createConsultationsService( deps: Deps ) {
 			if ( accessToken ) {
 				const id = await tokenConsultation( accessToken );
 				if ( ! id ) {
-					throw new AppError( 'meeting_not_found', { message: 'This consultation link is not valid any more. Please use the link in your latest invitation.' } );
+					throw new AppError( 'link_expired' );
 				}
 				return this.get( identity, id, accessToken );
 			}
@@ -136,7 +143,7 @@ export function createConsultationsService( deps: Deps ) {
 			const since = new Date( clock().getTime() - settings.join_closes_minutes_after * 60000 );
 			const next = await consultations.findCurrentForUser( { id: identity.sub, email: identity.email ?? null }, since );
 			if ( ! next ) {
-				throw new AppError( 'meeting_not_found', { message: 'You have no upcoming video consultation.' } );
+				throw new AppError( 'no_upcoming_consultation' );
 			}
 			const role = viewerRole( identity, next, null );
 			if ( ! role ) {

@@ -54,17 +54,19 @@ export const createJitsiPlatform: VideoPlatformFactory = ( { settings, clock } )
 
 	return {
 		id: 'jitsi',
-		capabilities: { recordings: false, waitingRoom: true, passwords: true, remote: false, maxParticipants: 100 },
+		// Room passwords and the lobby are set by the moderator inside Jitsi; we do not embed the
+		// room (yet), so we claim neither and store no password.
+		capabilities: { recordings: false, waitingRoom: false, passwords: false, remote: false, maxParticipants: 100 },
 
 		async createMeeting( input: MeetingInput ) {
 			requireConfigured();
-			return record( jitsiRoomName( input.bookingId ), input.password );
+			return record( jitsiRoomName( input.bookingId ), null );
 		},
 
-		async updateMeeting( meeting: MeetingRecord, input: MeetingInput ) {
+		async updateMeeting( meeting: MeetingRecord ) {
 			requireConfigured();
-			// The room is time-independent; only the password may change.
-			return record( meeting.meetingId, input.password ?? meeting.password );
+			// The room is time-independent: nothing to change.
+			return record( meeting.meetingId, null );
 		},
 
 		async deleteMeeting() {

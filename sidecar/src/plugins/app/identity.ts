@@ -1,7 +1,7 @@
 /**
  * Verifies `X-BKX-Identity` (docs/architecture.md §2) and decorates `request.identity`.
  *
- * Rejects with 401 `unauthenticated`: no token, a bad signature or algorithm, an expired token or
+ * Rejects with 401 (`unauthenticated` without a token, `identity_rejected` otherwise): a bad signature or algorithm, an expired token or
  * one that lives longer than 60 s, a method/path/body hash that differs from the request, and a
  * replayed `jti`.
  */
@@ -65,7 +65,9 @@ export default fp(
 			cache: false,
 		} );
 		const replay = createReplayGuard( opts.clock );
-		const fail = ( reason: string ) => new AppError( 'unauthenticated', { data: { reason } } );
+		// A request PHP signed that fails here means the two sides disagree (secret, clock): say so.
+		const fail = ( reason: string ) =>
+			new AppError( reason === 'identity_missing' ? 'unauthenticated' : 'identity_rejected', { data: { reason } } );
 
 		app.decorateRequest( 'identity', null as unknown as IdentityClaims );
 
