@@ -60,6 +60,10 @@ describe( 'Join button', () => {
 		await page.goto( link );
 		const block = page.locator( '.wp-block-bookingx-video-join-button' );
 		await expect.poll( () => block.getAttribute( 'data-state' ) ).toBe( 'too_early' );
+		// The personal token leaves the address bar (analytics, history) but survives a reload.
+		expect( page.url() ).not.toContain( 'bkx_vc' );
+		await page.reload();
+		await expect.poll( () => block.getAttribute( 'data-state' ) ).toBe( 'too_early' );
 		// The time is shown in the viewer's timezone (New York), not the site's (Berlin).
 		const details = await block.locator( 'dl' ).innerText();
 		expect( details ).toContain( viewerTime( start ) );

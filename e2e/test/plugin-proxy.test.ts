@@ -109,3 +109,39 @@ describe( 'plugin requirements', () => {
 		expect( page.text ).toContain( 'wp-block-bookingx-video-join-button' );
 	} );
 } );
+
+describe( 'mail relay', () => {
+	const sign = async ( body: string, overrides: Record< string, unknown > = {} ) => {
+		const { SignJWT } = await import( 'jose' );
+		const { createHash, randomBytes } = await import( 'node:crypto' );
+		const now = Math.floor( Date.now() / 1000 );
+		return new SignJWT( { body_sha256: createHash( 'sha256' ).update( body ).digest( 'hex' ), ...overrides } )
+			.setProtectedHeader( { alg: 'HS256', typ: 'JWT' } )
+			.setIssuer( 'bkx-video-sidecar' )
+			.setAudience( 'wordpress' )
+			.setIssuedAt( now )
+			.setExpirationTime( now + 30 )
+			.setJti( randomBytes( 16 ).toString( 'hex' ) )
+			.sign( new TextEncoder().encode( stack.secret ) );
+	};
+	const post = ( body: string, signature: string ) =>
+		fetch( `${ stack.site.url }/?rest_route=/bookingx/v1/video/internal/mail`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-bkx-signature': signature }, body } );
+
+	it( 'sends a signed message once per idempotency key and refuses forged or replayed ones', async () => {
+		stack.site.clearMails();
+		const body = JSON.stringify( { to: [ 'relay@example.test' ], subject: 'Relay test', html: '<p>Hi</p>', text: 'Hi', idempotency_key: 'relay-test-1' } );
+		const first = await post( body, await sign( body ) );
+		expect( await first.json() ).toEqual( { sent: true, duplicate: false } );
+		const again = await post( body, await sign( body ) );
+		expect( await again.json() ).toEqual( { sent: true, duplicate: true } );
+		expect( stack.site.mails().filter( ( m ) => m.subject === 'Relay test' ) ).toHaveLength( 1 );
+
+		const signature = await sign( body.replace( 'relay-test-1', 'relay-test-2' ) );
+		expect( ( await post( body, signature ) ).status ).toBe( 401 ); // body does not match its hash
+		const fresh = body.replace( 'relay-test-1', 'relay-test-3' );
+		const once = await sign( fresh );
+		expect( ( await post( fresh, once ) ).status ).toBe( 200 );
+		expect( ( await post( fresh.replace( 'relay-test-3', 'relay-test-3' ), once ) ).status ).toBe( 401 ); // replayed jti
+		expect( ( await post( '{"to":[]}', await sign( '{"to":[]}' ) ) ).status ).toBe( 400 );
+	} );
+} );

@@ -172,6 +172,9 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 			settings,
 			clock,
 			cacheTtlSeconds: config.cacheTtlSeconds,
+			onStaleBooking: ( bookingId ) => {
+				sync.syncBooking( bookingId ).catch( ( error: unknown ) => app.log.warn( { err: error, bookingId }, 'sync after a stale join failed' ) );
+			},
 		} ),
 		migrationStatus: () => migrationStatus( knex, tables ),
 		status: async () => ( {

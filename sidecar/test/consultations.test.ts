@@ -273,3 +273,64 @@ describe( 'bookings become consultations', () => {
 		expect( ( await consultations() ).find( ( r ) => r.booking_id === b ) ).toMatchObject( { status: 'scheduled', sync_error: null } );
 	} );
 } );
+
+describe( 'access stays with the right person', () => {
+	const newBooking = async ( email: string, day: string ) => {
+		const id = await bx.booking( { serviceId: ids.video, seatId: ids.seat, start: `${ day } 14:00:00`, end: `${ day } 14:30:00`, email } );
+		await bx.event( id, 'booking.saved' );
+		await drain();
+		const row = ( await consultations() ).find( ( r ) => r.booking_id === id );
+		return { bookingId: id, consultationId: Number( row.id ) };
+	};
+
+	it( 'moves the link to the corrected e-mail address and stops the old one', async () => {
+		ctx.clock.set( '2026-11-30T08:00:00Z' );
+		const { bookingId, consultationId } = await newBooking( 'typo@exmaple.test', '2026-12-01' );
+		const oldToken = deriveAccessToken( SECRET, consultationId, 1 );
+		await bx.setMeta( bookingId, 'email', 'right@example.test' );
+		await bx.event( bookingId, 'booking.saved' );
+		await drain();
+		const old = await call( ctx.app, { sub: 0 }, 'GET', `/v1/consultations/current?bkx_vc=${ oldToken }`, undefined, ctx.clock.now() );
+		expect( old.json ).toMatchObject( { code: 'link_expired' } );
+		const mail = relay.mails.at( -1 ) as { to: string[]; text: string };
+		expect( mail.to ).toEqual( [ 'right@example.test' ] );
+		const newToken = deriveAccessToken( SECRET, consultationId, 2 );
+		expect( mail.text ).toContain( newToken );
+		expect( ( await call( ctx.app, { sub: 0 }, 'GET', `/v1/consultations/current?bkx_vc=${ newToken }`, undefined, ctx.clock.now() ) ).status ).toBe( 200 );
+	} );
+
+	it( 'does not let a stranger who logs in use a forwarded link when login is required', async () => {
+		const { consultationId } = await newBooking( 'customer@example.test', '2026-12-02' );
+		const token = deriveAccessToken( SECRET, consultationId, 1 );
+		await call( ctx.app, ADMIN, 'PUT', '/v1/settings', { require_authentication: true }, ctx.clock.now() );
+		const stranger = await call( ctx.app, as( ids.other, 'other@example.test' ), 'GET', `/v1/consultations/current?bkx_vc=${ token }`, undefined, ctx.clock.now() );
+		expect( stranger.status ).toBe( 403 );
+		await call( ctx.app, ADMIN, 'PUT', '/v1/settings', { require_authentication: false }, ctx.clock.now() );
+	} );
+
+	it( 'refuses to join a booking closed behind our back, and cancels its consultation', async () => {
+		const { bookingId, consultationId } = await newBooking( 'quiet@example.test', '2026-12-03' );
+		ctx.clock.set( '2026-12-03T13:55:00Z' );
+		await bx.setStatus( bookingId, 'bkx-cancelled' ); // no hook, no outbox row
+		const token = deriveAccessToken( SECRET, consultationId, 1 );
+		const res = await call( ctx.app, { sub: 0 }, 'POST', `/v1/consultations/${ consultationId }/join?bkx_vc=${ token }`, undefined, ctx.clock.now() );
+		expect( res.status ).toBe( 410 );
+		expect( res.json ).toMatchObject( { code: 'meeting_cancelled' } );
+		await expect.poll( async () => ( await consultations() ).find( ( r ) => r.booking_id === bookingId ).status ).toBe( 'cancelled' );
+	} );
+
+	it( 'reopens a long-past booking without sending a new invitation', async () => {
+		ctx.clock.set( '2026-12-04T08:00:00Z' );
+		const { bookingId } = await newBooking( 'restore@example.test', '2026-12-05' );
+		await bx.setStatus( bookingId, 'trash' );
+		await bx.event( bookingId, 'booking.trashed' );
+		await drain();
+		ctx.clock.set( '2027-01-10T08:00:00Z' );
+		const mails = relay.mails.length;
+		await bx.setStatus( bookingId, 'draft' ); // WordPress restores untrashed posts as drafts
+		await bx.event( bookingId, 'booking.untrashed' );
+		await drain();
+		expect( ( await consultations() ).find( ( r ) => r.booking_id === bookingId ) ).toMatchObject( { status: 'scheduled', access_version: 1 } );
+		expect( relay.mails ).toHaveLength( mails );
+	} );
+} );

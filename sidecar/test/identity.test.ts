@@ -97,3 +97,16 @@ describe( 'identity verification', () => {
 		expect( SECRET.length ).toBeGreaterThanOrEqual( 32 );
 	} );
 } );
+
+describe( 'replay guard', () => {
+	it( 'remembers a jti for as long as its token can still be accepted', async () => {
+		const { createReplayGuard } = await import( '../src/plugins/app/identity' );
+		let now = 1_000_000_000_000;
+		const guard = createReplayGuard( () => new Date( now ), 10, 5 );
+		const exp = now / 1000 + 30;
+		expect( guard.firstUse( 'a'.repeat( 32 ), exp ) ).toBe( true );
+		now += 33_000; // past exp, within the tolerance; a sweep runs
+		expect( guard.firstUse( 'b'.repeat( 32 ), exp + 60 ) ).toBe( true );
+		expect( guard.firstUse( 'a'.repeat( 32 ), exp ) ).toBe( false );
+	} );
+} );

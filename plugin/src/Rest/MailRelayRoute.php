@@ -34,13 +34,10 @@ class MailRelayRoute implements Route {
 	/** Longest accepted token lifetime, and the tolerated clock skew, in seconds. */
 	const MAX_TTL = 60;
 
-	/** How long a used jti is remembered (longer than any token lives). */
-	const JTI_TTL = 120;
-
-	/** Transient prefix of used jtis. */
+	/** Option prefix of used jtis (claimed atomically, swept after a week). */
 	const JTI_PREFIX = 'bkx_video_jti_';
 
-	/** Transient prefix of sent idempotency keys. */
+	/** Option prefix of idempotency keys: `sending:<time>` while sending, then `sent:<time>`. */
 	const SENT_PREFIX = 'bkx_video_mail_';
 
 	/** Most recipients of one message. */
@@ -142,17 +139,28 @@ class MailRelayRoute implements Route {
 			return $mail;
 		}
 
+		// Claim the key atomically (add_option is an INSERT that fails when the row exists), so a
+		// retry that arrives while the first request is still inside wp_mail() cannot send twice.
 		$sent_key = self::SENT_PREFIX . md5( $mail['idempotency_key'] );
-		if ( false !== get_transient( $sent_key ) ) {
-			return new WP_REST_Response( array( 'sent' => true, 'duplicate' => true ), 200 );
+		if ( ! $this->claim( $sent_key ) ) {
+			$state = (string) get_option( $sent_key, '' );
+			if ( 0 === strpos( $state, 'sent:' ) ) {
+				return new WP_REST_Response( array( 'sent' => true, 'duplicate' => true ), 200 );
+			}
+			return new WP_Error(
+				'conflict',
+				__( 'This message is being sent by another request. Try again shortly.', 'bookingx-video-consultation' ),
+				array( 'status' => 409 )
+			);
 		}
 
 		$sent = $this->send( $mail );
 		if ( is_wp_error( $sent ) ) {
+			delete_option( $sent_key ); // Let the retry send it.
 			return $sent;
 		}
 
-		set_transient( $sent_key, time(), 7 * DAY_IN_SECONDS );
+		update_option( $sent_key, 'sent:' . time(), false );
 		return new WP_REST_Response( array( 'sent' => true, 'duplicate' => false ), 200 );
 	}
 
@@ -194,12 +202,41 @@ class MailRelayRoute implements Route {
 		if ( strlen( $jti ) < 16 || strlen( $jti ) > 64 ) {
 			return new WP_Error( 'bad_jti', 'missing jti' );
 		}
-		$jti_key = self::JTI_PREFIX . md5( $jti );
-		if ( false !== get_transient( $jti_key ) ) {
+		if ( ! $this->claim( self::JTI_PREFIX . md5( $jti ) ) ) {
 			return new WP_Error( 'replay', 'jti seen before' );
 		}
-		set_transient( $jti_key, 1, self::JTI_TTL );
 		return true;
+	}
+
+	/**
+	 * Atomically marks a key as taken: the option row's INSERT fails when it exists. A claim left
+	 * by a request that died while sending is taken over after ten minutes. Old rows are swept now
+	 * and then (values begin with the UNIX time, so they compare as text).
+	 *
+	 * @param string $key Option name.
+	 * @return bool True when this request took the key.
+	 */
+	private function claim( string $key ): bool {
+		global $wpdb;
+		if ( 0 === wp_rand( 0, 49 ) ) {
+			$wpdb->query( // phpcs:ignore WordPress.DB.DirectDatabaseQuery
+				$wpdb->prepare(
+					"DELETE FROM {$wpdb->options} WHERE ( option_name LIKE %s OR option_name LIKE %s ) AND SUBSTRING_INDEX( option_value, ':', -1 ) < %s",
+					$wpdb->esc_like( self::SENT_PREFIX ) . '%',
+					$wpdb->esc_like( self::JTI_PREFIX ) . '%',
+					(string) ( time() - 7 * DAY_IN_SECONDS )
+				)
+			);
+		}
+		if ( add_option( $key, 'sending:' . time(), '', false ) ) {
+			return true;
+		}
+		$state = (string) get_option( $key, '' );
+		if ( 0 === strpos( $state, 'sending:' ) && (int) substr( $state, 8 ) < time() - 600 ) {
+			update_option( $key, 'sending:' . time(), false );
+			return true;
+		}
+		return false;
 	}
 
 	/**

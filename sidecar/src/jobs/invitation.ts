@@ -27,7 +27,7 @@ export function joinLink( siteUrl: string, path: string, token: string ): string
 
 export function createInvitationJob( deps: Deps ) {
 	return async ( payload: { consultationId: number; accessVersion: number }, idempotencyKey: string ): Promise< void > => {
-		const c = await deps.consultations.findById( payload.consultationId );
+		const c = await deps.consultations.findById( payload.consultationId, { fresh: true } );
 		// A newer version (reschedule of a cancelled booking) has its own job; a closed one needs none.
 		if ( ! c || c.accessVersion !== payload.accessVersion || ! c.customerEmail || c.status === 'cancelled' ) {
 			return;

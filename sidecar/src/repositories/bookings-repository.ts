@@ -126,6 +126,12 @@ export function createBookingsRepository( knex: Knex, t: Tables ) {
 			};
 		},
 
+		/** Only the real post status (or null when the booking is gone): the cheap re-check at join. */
+		async getBookingStatus( id: number ): Promise< string | null > {
+			const post = await knex( t.posts ).first( 'post_status' ).where( { ID: id, post_type: 'bkx_booking' } );
+			return post ? String( post.post_status ) : null;
+		},
+
 		async getService( id: number ): Promise< Service | null > {
 			const post = await knex( t.posts ).first( 'ID', 'post_title' ).where( { ID: id, post_type: 'bkx_base' } );
 			if ( ! post ) {

@@ -124,10 +124,11 @@ export function createConsultationsRepository( knex: Knex, t: Tables, cache: { t
 	const forget = ( id: number ) => byId.delete( id );
 
 	return {
-		async findById( id: number ): Promise< Consultation | null > {
+		/** @param options.fresh skip the cache (jobs and sync must see the latest row). */
+		async findById( id: number, options: { fresh?: boolean } = {} ): Promise< Consultation | null > {
 			const now = cache.clock().getTime();
 			const hit = byId.get( id );
-			if ( hit && hit.until > now ) {
+			if ( hit && hit.until > now && ! options.fresh ) {
 				return hit.value;
 			}
 			const row = await knex( t.consultations ).first().where( 'id', id );
@@ -172,6 +173,8 @@ export function createConsultationsRepository( knex: Knex, t: Tables, cache: { t
 			await knex( t.consultations )
 				.update( { ...toRow( patch ), last_synced_at: ts, updated_at: ts } )
 				.where( 'id', id );
+			// Again after the write: a read that raced the UPDATE may have cached the old row.
+			forget( id );
 		},
 
 		async touchSynced( id: number, now: Date ): Promise< void > {

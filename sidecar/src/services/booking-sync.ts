@@ -223,6 +223,10 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 		}
 
 		const reopened = ! OPEN.includes( existing.status );
+		const over = booking.end <= now || booking.status === 'bkx-completed';
+		// A new e-mail address is a different recipient: the old link must stop working and the new
+		// address gets its own invitation.
+		const recipientChanged = ( existing.customerEmail ?? '' ).toLowerCase() !== ( fields.customerEmail ?? '' ).toLowerCase();
 		const moved =
 			existing.scheduledStart.getTime() !== booking.start.getTime() ||
 			existing.scheduledEnd.getTime() !== booking.end.getTime() ||
@@ -245,7 +249,9 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			}
 			meeting = await platform.updateMeeting( meeting, input );
 		}
-		const accessVersion = reopened ? existing.accessVersion + 1 : existing.accessVersion;
+		// A reopened or re-addressed consultation gets a new link, unless it is already over.
+		const newLink = ( reopened || recipientChanged ) && ! over;
+		const accessVersion = newLink ? existing.accessVersion + 1 : existing.accessVersion;
 		await consultations.update(
 			existing.id,
 			{
@@ -260,8 +266,12 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			},
 			now
 		);
-		if ( reopened ) {
+		if ( newLink ) {
 			await issueAccess( { id: existing.id, accessVersion }, now );
+		} else if ( recipientChanged ) {
+			await accessTokens.revokeOlder( existing.id, accessVersion + 1, now );
+		}
+		if ( reopened ) {
 			log.info( { bookingId, consultationId: existing.id }, 'consultation reopened' );
 			return 'reopened';
 		}

@@ -8,7 +8,7 @@ import { can, viewerRole } from '../policy/can';
 import { createPlatformCache } from '../platforms/registry';
 import { PlatformError } from '../platforms/video-platform';
 import type { AccessTokensRepository } from '../repositories/access-tokens-repository';
-import type { BookingsRepository } from '../repositories/bookings-repository';
+import { CLOSED_BOOKING_STATUSES, type BookingsRepository } from '../repositories/bookings-repository';
 import type { Consultation, ConsultationsRepository } from '../repositories/consultations-repository';
 import { meetingOf } from './booking-sync';
 import type { SettingsService } from './settings-service';
@@ -38,6 +38,8 @@ interface Deps {
 	settings: SettingsService;
 	clock: () => Date;
 	cacheTtlSeconds: number;
+	/** Called when join finds a booking closed that its consultation does not know about yet. */
+	onStaleBooking?: ( bookingId: number ) => void;
 }
 
 export function createConsultationsService( deps: Deps ) {
@@ -78,13 +80,15 @@ export function createConsultationsService( deps: Deps ) {
 		// require_authentication: a customer who has a WordPress account logs in; the personal
 		// link alone is accepted only for customers without one (guest bookings).
 		const settings = await deps.settings.get();
-		const loginRequired = settings.require_authentication && consultation.customerUserId !== null && identity.sub === 0;
+		// The token is ignored for every caller then, not only for guests: a stranger who logs in
+		// to any account must not get in with a forwarded link.
+		const loginRequired = settings.require_authentication && consultation.customerUserId !== null;
 		if ( loginRequired ) {
 			tokenId = null;
 		}
 		const role = viewerRole( identity, consultation, tokenId );
 		if ( ! can( identity, 'consultation.view', role ) || ! role ) {
-			throw new AppError( identity.sub === 0 && ( ! accessToken || loginRequired ) ? 'unauthenticated' : 'forbidden' );
+			throw new AppError( identity.sub === 0 ? 'unauthenticated' : 'forbidden' );
 		}
 		return { consultation, role };
 	}
@@ -174,6 +178,13 @@ export function createConsultationsService( deps: Deps ) {
 			}
 			if ( state === 'too_early' ) {
 				throw new AppError( 'meeting_not_open', { data: { opens_at: opensAt.toISOString() } } );
+			}
+			// Last resort (reference §7.4): a booking closed by a path that fires no hook must not be
+			// joinable until the next reconcile. One indexed read of the post's status.
+			const bookingStatus = await bookings.getBookingStatus( consultation.bookingId );
+			if ( bookingStatus === null || CLOSED_BOOKING_STATUSES.has( bookingStatus ) ) {
+				deps.onStaleBooking?.( consultation.bookingId );
+				throw new AppError( 'meeting_cancelled' );
 			}
 			if ( ! consultation.meetingId ) {
 				throw new AppError( 'platform_unavailable', { retryAfter: 30 } );

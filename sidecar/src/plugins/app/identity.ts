@@ -29,7 +29,7 @@ const EMPTY_SHA256 = sha256Hex( '' );
 const CLOCK_TOLERANCE_SECONDS = 5;
 
 /** Remembers jtis until their token expires. Per instance; see docs/operations.md for several. */
-export function createReplayGuard( clock: () => Date, maxEntries = 200_000 ) {
+export function createReplayGuard( clock: () => Date, maxEntries = 200_000, toleranceSeconds = 0 ) {
 	const seen = new Map< string, number >();
 	let lastSweep = 0;
 	return {
@@ -38,7 +38,8 @@ export function createReplayGuard( clock: () => Date, maxEntries = 200_000 ) {
 			const now = clock().getTime() / 1000;
 			if ( now - lastSweep > 10 || seen.size > maxEntries ) {
 				for ( const [ k, e ] of seen ) {
-					if ( e < now ) {
+					// Kept while the token could still be accepted (expiry plus clock tolerance).
+					if ( e + toleranceSeconds < now ) {
 						seen.delete( k );
 					}
 				}
@@ -64,7 +65,7 @@ export default fp(
 			ignoreNotBefore: true,
 			cache: false,
 		} );
-		const replay = createReplayGuard( opts.clock );
+		const replay = createReplayGuard( opts.clock, 200_000, CLOCK_TOLERANCE_SECONDS );
 		// A request PHP signed that fails here means the two sides disagree (secret, clock): say so.
 		const fail = ( reason: string ) =>
 			new AppError( reason === 'identity_missing' ? 'unauthenticated' : 'identity_rejected', { data: { reason } } );
