@@ -123,7 +123,7 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 
 	const settingsRepo = createSettingsRepository( knex, tables, config.encryptionKey );
 	const consultations = createConsultationsRepository( knex, tables, { ttlSeconds: config.cacheTtlSeconds, clock } );
-	const bookings = createBookingsRepository( knex, tables );
+	const bookings = createBookingsRepository( knex, tables, { ttlSeconds: config.cacheTtlSeconds, clock } );
 	const accessTokens = createAccessTokensRepository( knex, tables );
 	const queue = createQueueRepository( knex, tables );
 	const settings = createSettingsService( settingsRepo, config.cacheTtlSeconds, clock );

@@ -41,7 +41,13 @@ export interface Seat {
 /** Statuses after which a booking has no consultation (reference §7.1). */
 export const CLOSED_BOOKING_STATUSES = new Set( [ 'bkx-cancelled', 'bkx-missed', 'bkx-failed', 'trash' ] );
 
-export function createBookingsRepository( knex: Knex, t: Tables ) {
+/**
+ * @param cache.ttlSeconds how long the join path's booking-status re-check may answer from memory
+ *   (the same bound as the consultation cache).
+ */
+export function createBookingsRepository( knex: Knex, t: Tables, cache: { ttlSeconds: number; clock: () => Date } = { ttlSeconds: 0, clock: () => new Date() } ) {
+	const statusCache = new Map< number, { value: string | null; until: number } >();
+
 	async function postMeta( postId: number ): Promise< Map< string, string > > {
 		const rows = await knex( t.postmeta ).select( 'meta_key', 'meta_value' ).where( 'post_id', postId );
 		const map = new Map< string, string >();
@@ -128,8 +134,20 @@ export function createBookingsRepository( knex: Knex, t: Tables ) {
 
 		/** Only the real post status (or null when the booking is gone): the cheap re-check at join. */
 		async getBookingStatus( id: number ): Promise< string | null > {
+			const now = cache.clock().getTime();
+			const hit = statusCache.get( id );
+			if ( hit && hit.until > now ) {
+				return hit.value;
+			}
 			const post = await knex( t.posts ).first( 'post_status' ).where( { ID: id, post_type: 'bkx_booking' } );
-			return post ? String( post.post_status ) : null;
+			const value = post ? String( post.post_status ) : null;
+			if ( cache.ttlSeconds > 0 ) {
+				if ( statusCache.size >= 10_000 ) {
+					statusCache.clear();
+				}
+				statusCache.set( id, { value, until: now + cache.ttlSeconds * 1000 } );
+			}
+			return value;
 		},
 
 		async getService( id: number ): Promise< Service | null > {
