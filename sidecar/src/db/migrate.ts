@@ -9,6 +9,7 @@ import { migration as m2 } from './migrations/202611220905-create-platforms-and-
 import { migration as m3 } from './migrations/202611220910-create-outbox-and-jobs';
 import { migration as m4 } from './migrations/202611220915-create-access-tokens-and-audit-log';
 import type { Migration } from './migrations/helpers';
+import { withNamedLock } from './named-lock';
 import type { Tables } from './tables';
 
 export const MIGRATIONS: ReadonlyArray< Migration > = [ m1, m2, m3, m4 ];
@@ -27,33 +28,15 @@ function migratorConfig( tables: Tables ): Knex.MigratorConfig {
 	};
 }
 
-async function withNamedLock< T >( knex: Knex, tables: Tables, fn: () => Promise< T > ): Promise< T > {
-	const name = `${ tables.migrations }_run`.slice( 0, 64 );
-	const conn = await knex.client.acquireConnection();
-	try {
-		const [ rows ] = ( await conn.promise().query( 'SELECT GET_LOCK(?, 120) AS got', [ name ] ) ) as [ Array< { got: number } > ];
-		if ( rows[ 0 ]?.got !== 1 ) {
-			throw new Error( `Could not take the migration lock "${ name }" within 120 s` );
-		}
-		try {
-			return await fn();
-		} finally {
-			await conn.promise().query( 'SELECT RELEASE_LOCK(?)', [ name ] );
-		}
-	} finally {
-		await knex.client.releaseConnection( conn );
-	}
-}
-
 export async function migrateLatest( knex: Knex, tables: Tables ): Promise< string[] > {
-	return withNamedLock( knex, tables, async () => {
+	return withNamedLock( knex, `${ tables.migrations }_run`, 120, async () => {
 		const [ , applied ] = ( await knex.migrate.latest( migratorConfig( tables ) ) ) as [ number, string[] ];
 		return applied;
 	} );
 }
 
 export async function migrateRollback( knex: Knex, tables: Tables, all = true ): Promise< string[] > {
-	return withNamedLock( knex, tables, async () => {
+	return withNamedLock( knex, `${ tables.migrations }_run`, 120, async () => {
 		const [ , reverted ] = ( await knex.migrate.rollback( migratorConfig( tables ), all ) ) as [ number, string[] ];
 		return reverted;
 	} );

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 
 import type { Tables } from '../db/tables';
+import { createTtlCache } from '../ttl-cache';
 import { maybeUnserialize, type PhpValue } from '../db/php-unserialize';
 
 export interface Booking {
@@ -46,7 +47,7 @@ export const CLOSED_BOOKING_STATUSES = new Set( [ 'bkx-cancelled', 'bkx-missed',
  *   (the same bound as the consultation cache).
  */
 export function createBookingsRepository( knex: Knex, t: Tables, cache: { ttlSeconds: number; clock: () => Date } = { ttlSeconds: 0, clock: () => new Date() } ) {
-	const statusCache = new Map< number, { value: string | null; until: number } >();
+	const statusCache = createTtlCache< number, string | null >( cache );
 
 	async function postMeta( postId: number ): Promise< Map< string, string > > {
 		const rows = await knex( t.postmeta ).select( 'meta_key', 'meta_value' ).where( 'post_id', postId );
@@ -134,20 +135,10 @@ export function createBookingsRepository( knex: Knex, t: Tables, cache: { ttlSec
 
 		/** Only the real post status (or null when the booking is gone): the cheap re-check at join. */
 		async getBookingStatus( id: number ): Promise< string | null > {
-			const now = cache.clock().getTime();
-			const hit = statusCache.get( id );
-			if ( hit && hit.until > now ) {
-				return hit.value;
-			}
-			const post = await knex( t.posts ).first( 'post_status' ).where( { ID: id, post_type: 'bkx_booking' } );
-			const value = post ? String( post.post_status ) : null;
-			if ( cache.ttlSeconds > 0 ) {
-				if ( statusCache.size >= 10_000 ) {
-					statusCache.clear();
-				}
-				statusCache.set( id, { value, until: now + cache.ttlSeconds * 1000 } );
-			}
-			return value;
+			return statusCache.get( id, async () => {
+				const post = await knex( t.posts ).first( 'post_status' ).where( { ID: id, post_type: 'bkx_booking' } );
+				return post ? String( post.post_status ) : null;
+			} );
 		},
 
 		async getService( id: number ): Promise< Service | null > {

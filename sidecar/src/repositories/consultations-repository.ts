@@ -7,6 +7,7 @@ import type { ConsultationStatus, PlatformId } from '@bkx-video/contracts';
 
 import { fromSqlDateTime, toSqlDateTime } from '../db/time';
 import type { Tables } from '../db/tables';
+import { createTtlCache } from '../ttl-cache';
 
 export interface Consultation {
 	id: number;
@@ -120,29 +121,20 @@ const OPEN_STATUSES: ConsultationStatus[] = [ 'pending', 'scheduled', 'in_progre
  *   repository drop the entry at once; other sidecar instances see a change within the TTL.
  */
 export function createConsultationsRepository( knex: Knex, t: Tables, cache: { ttlSeconds: number; clock: () => Date } = { ttlSeconds: 0, clock: () => new Date() } ) {
-	const byId = new Map< number, { value: Consultation; until: number } >();
+	const byId = createTtlCache< number, Consultation | null >( cache );
 	const forget = ( id: number ) => byId.delete( id );
 
 	return {
 		/** @param options.fresh skip the cache (jobs and sync must see the latest row). */
 		async findById( id: number, options: { fresh?: boolean } = {} ): Promise< Consultation | null > {
-			const now = cache.clock().getTime();
-			const hit = byId.get( id );
-			if ( hit && hit.until > now && ! options.fresh ) {
-				return hit.value;
-			}
-			const row = await knex( t.consultations ).first().where( 'id', id );
-			if ( ! row ) {
-				return null;
-			}
-			const value = fromRow( row );
-			if ( cache.ttlSeconds > 0 ) {
-				if ( byId.size >= 10_000 ) {
-					byId.clear();
-				}
-				byId.set( id, { value, until: now + cache.ttlSeconds * 1000 } );
-			}
-			return value;
+			return byId.get(
+				id,
+				async () => {
+					const row = await knex( t.consultations ).first().where( 'id', id );
+					return row ? fromRow( row ) : null;
+				},
+				options.fresh
+			);
 		},
 
 		async findByBooking( bookingId: number ): Promise< Consultation | null > {

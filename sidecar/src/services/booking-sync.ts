@@ -11,6 +11,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ConsultationStatus, Settings } from '@bkx-video/contracts';
 
 import { deriveAccessToken, generatePassword } from '../crypto';
+import { withNamedLock } from '../db/named-lock';
 import type { Tables } from '../db/tables';
 import { choosePlatforms, createPlatform } from '../platforms/registry';
 import { PlatformError, type MeetingInput, type MeetingRecord } from '../platforms/video-platform';
@@ -49,24 +50,6 @@ export function meetingOf( c: Consultation ): MeetingRecord {
 
 export function createBookingSync( deps: BookingSyncDeps ) {
 	const { knex, tables, bookings, consultations, accessTokens, queue, clock, log } = deps;
-
-	async function withBookingLock< T >( bookingId: number, fn: () => Promise< T > ): Promise< T > {
-		const name = `${ tables.consultations }:${ bookingId }`.slice( -64 );
-		const conn = await knex.client.acquireConnection();
-		try {
-			const [ rows ] = ( await conn.promise().query( 'SELECT GET_LOCK(?, 30) AS got', [ name ] ) ) as [ Array< { got: number } > ];
-			if ( rows[ 0 ]?.got !== 1 ) {
-				throw new Error( `Booking ${ bookingId } is locked by another worker` );
-			}
-			try {
-				return await fn();
-			} finally {
-				await conn.promise().query( 'SELECT RELEASE_LOCK(?)', [ name ] );
-			}
-		} finally {
-			await knex.client.releaseConnection( conn );
-		}
-	}
 
 	async function issueAccess( c: Pick< Consultation, 'id' | 'accessVersion' >, now: Date ): Promise< void > {
 		await accessTokens.store( deriveAccessToken( deps.secret, c.id, c.accessVersion ), c.id, c.accessVersion, now );
@@ -282,7 +265,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 	return {
 		/** @throws when a platform call fails; the caller retries with backoff. */
 		syncBooking( bookingId: number ): Promise< SyncOutcome > {
-			return withBookingLock( bookingId, () => sync( bookingId ) );
+			return withNamedLock( knex, `${ tables.consultations }:${ bookingId }`, 30, () => sync( bookingId ) );
 		},
 	};
 }

@@ -4,6 +4,7 @@
 import type { ConsultationView, IdentityClaims, JoinResponse, JoinState, Settings, ViewerRole } from '@bkx-video/contracts';
 
 import { AppError } from '../errors';
+import { createTtlCache } from '../ttl-cache';
 import { can, viewerRole } from '../policy/can';
 import { createPlatformCache } from '../platforms/registry';
 import { PlatformError } from '../platforms/video-platform';
@@ -46,21 +47,8 @@ export function createConsultationsService( deps: Deps ) {
 	const { consultations, accessTokens, bookings, clock } = deps;
 	const platformFor = createPlatformCache( clock );
 	// Spec §12: meeting details are cached briefly; names of providers/services change rarely.
-	const nameCache = new Map< string, { value: string; until: number } >();
-
-	async function cachedName( key: string, load: () => Promise< string > ): Promise< string > {
-		const now = clock().getTime();
-		const hit = nameCache.get( key );
-		if ( hit && hit.until > now ) {
-			return hit.value;
-		}
-		const value = await load();
-		if ( nameCache.size > 5000 ) {
-			nameCache.clear();
-		}
-		nameCache.set( key, { value, until: now + Math.max( 1, deps.cacheTtlSeconds ) * 1000 } );
-		return value;
-	}
+	const names = createTtlCache< string, string >( { ttlSeconds: Math.max( 1, deps.cacheTtlSeconds ), clock, maxEntries: 5000 } );
+	const cachedName = ( key: string, load: () => Promise< string > ) => names.get( key, load );
 
 	async function tokenConsultation( accessToken: string | undefined ): Promise< number | null > {
 		return accessToken ? accessTokens.resolve( accessToken ) : null;
