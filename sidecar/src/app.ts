@@ -12,6 +12,8 @@ import { tableNames, type Tables } from './db/tables';
 import { AppError } from './errors';
 import { createInvitationJob } from './jobs/invitation';
 import { createWorkers, type JobHandler, type Workers } from './jobs/workers';
+import { createTokenCache } from './platforms/_shared/oauth-tokens';
+import type { PlatformEnv } from './platforms/video-platform';
 import errorHandler from './plugins/app/error-handler';
 import identity from './plugins/app/identity';
 import { createAccessTokensRepository } from './repositories/access-tokens-repository';
@@ -127,6 +129,12 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 	const accessTokens = createAccessTokensRepository( knex, tables );
 	const queue = createQueueRepository( knex, tables );
 	const settings = createSettingsService( settingsRepo, config.cacheTtlSeconds, clock );
+	const platformEnv: PlatformEnv = {
+		clock,
+		tokens: createTokenCache( clock ),
+		urls: config.platformUrls,
+		timeoutMs: config.platformTimeoutMs,
+	};
 	const sync = createBookingSync( {
 		knex,
 		tables,
@@ -137,6 +145,7 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		settings,
 		secret: config.secret,
 		clock,
+		platformEnv,
 		log: app.log,
 	} );
 	const mailer = createMailer( { relayUrl: config.mailRelayUrl, secret: config.secret, clock } );
@@ -171,6 +180,7 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 			bookings,
 			settings,
 			clock,
+			platformEnv,
 			cacheTtlSeconds: config.cacheTtlSeconds,
 			onStaleBooking: ( bookingId ) => {
 				sync.syncBooking( bookingId ).catch( ( error: unknown ) => app.log.warn( { err: error, bookingId }, 'sync after a stale join failed' ) );

@@ -51,6 +51,9 @@ export const EnvSchema = z.object( {
 	BKX_VIDEO_MIGRATE_ON_START: bool.default( true ),
 	BKX_VIDEO_CACHE_TTL_SECONDS: z.coerce.number().min( 0 ).max( 300 ).default( 5 ),
 	BKX_VIDEO_MAIL_RELAY_URL: z.url().optional(),
+	BKX_VIDEO_ZOOM_API_URL: z.url().default( 'https://api.zoom.us/v2' ),
+	BKX_VIDEO_ZOOM_OAUTH_URL: z.url().default( 'https://zoom.us/oauth/token' ),
+	BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS: z.coerce.number().min( 1 ).max( 120 ).default( 15 ),
 } );
 
 export type Env = z.infer< typeof EnvSchema >;
@@ -70,6 +73,8 @@ export interface Config {
 	migrateOnStart: boolean;
 	cacheTtlSeconds: number;
 	mailRelayUrl: string;
+	platformUrls: { zoomApi: string; zoomOauth: string };
+	platformTimeoutMs: number;
 }
 
 /** `BKX_VIDEO_*` variables the sidecar does not know: most likely typos, worth a warning. */
@@ -124,5 +129,7 @@ export function loadConfig( env: NodeJS.ProcessEnv = process.env ): Config {
 		migrateOnStart: e.BKX_VIDEO_MIGRATE_ON_START,
 		cacheTtlSeconds: e.BKX_VIDEO_CACHE_TTL_SECONDS,
 		mailRelayUrl: e.BKX_VIDEO_MAIL_RELAY_URL ?? `${ e.BKX_VIDEO_SITE_URL }/?rest_route=/bookingx/v1/video/internal/mail`,
+		platformUrls: { zoomApi: e.BKX_VIDEO_ZOOM_API_URL, zoomOauth: e.BKX_VIDEO_ZOOM_OAUTH_URL },
+		platformTimeoutMs: e.BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS * 1000,
 	};
 }

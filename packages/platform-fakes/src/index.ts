@@ -20,3 +20,24 @@ export {
   type JitsiVerifyResult,
 } from './jitsi';
 export { jitsiExternalApiScript } from './jitsi-external-api';
+export {
+  startZoomFake,
+  zoomDailyCapMessage,
+  zoomTime,
+  zoomXmlError,
+  ZOOM_QPS_MESSAGE,
+  type ZoomDialInNumber,
+  type ZoomFailWith,
+  type ZoomFake,
+  type ZoomFakeKnobs,
+  type ZoomFakeMeeting,
+  type ZoomFakeOptions,
+  type ZoomFakeUser,
+  type ZoomFakeUserSpec,
+  type ZoomIssuedToken,
+  type ZoomKnobsPatch,
+  type ZoomOccurrence,
+  type ZoomRateLimitKnob,
+  type ZoomRecordedRequest,
+  type ZoomUserDefaults,
+} from './zoom';

@@ -51,7 +51,8 @@ export function createWorkers( deps: Deps ) {
 					await queue.markEventsDone( ids, clock() );
 				} catch ( error ) {
 					log.warn( { err: error, bookingId }, 'outbox event failed; will retry with backoff' );
-					await queue.markEventsFailed( ids, error instanceof Error ? error.message : String( error ), clock() );
+					const retryAfter = ( error as { retryAfterSeconds?: number } ).retryAfterSeconds ?? 0;
+					await queue.markEventsFailed( ids, error instanceof Error ? error.message : String( error ), clock(), retryAfter );
 				}
 				handled += ids.length;
 			}
@@ -116,7 +117,7 @@ export function createWorkers( deps: Deps ) {
 				break;
 			}
 			try {
-				await sync.syncBooking( id );
+				await sync.syncBooking( id, { verifyRemote: true } );
 			} catch ( error ) {
 				failed++;
 				log.warn( { err: error, bookingId: id }, 'reconcile could not sync booking' );

@@ -8,11 +8,13 @@
 import type { PlatformId, Settings } from '@bkx-video/contracts';
 
 import { createJitsiPlatform } from './jitsi/adapter';
-import type { PlatformDeps, VideoPlatform, VideoPlatformFactory } from './video-platform';
+import { createZoomPlatform } from './zoom/adapter';
+import type { PlatformDeps, PlatformEnv, VideoPlatform, VideoPlatformFactory } from './video-platform';
 
 /** Adapters that exist today; the others arrive with their issues. */
 const FACTORIES: Partial< Record< PlatformId, VideoPlatformFactory > > = {
 	jitsi: createJitsiPlatform,
+	zoom: createZoomPlatform,
 };
 
 const PRIORITY: PlatformId[] = [ 'zoom', 'teams', 'meet', 'jitsi', 'webrtc' ];
@@ -31,7 +33,7 @@ export function createPlatform( id: PlatformId, deps: PlatformDeps ): VideoPlatf
  * settings change, so a new snapshot (new credentials) gets new adapters and the old ones go with
  * it (WeakMap). Adapters hold prepared keys, which are costly to rebuild on every join.
  */
-export function createPlatformCache( clock: () => Date ) {
+export function createPlatformCache( env: PlatformEnv ) {
 	const bySettings = new WeakMap< Settings, Map< PlatformId, VideoPlatform | null > >();
 	return ( id: PlatformId, settings: Settings ): VideoPlatform | null => {
 		let map = bySettings.get( settings );
@@ -40,7 +42,7 @@ export function createPlatformCache( clock: () => Date ) {
 			bySettings.set( settings, map );
 		}
 		if ( ! map.has( id ) ) {
-			map.set( id, createPlatform( id, { settings, clock } ) );
+			map.set( id, createPlatform( id, { ...env, settings } ) );
 		}
 		return map.get( id ) ?? null;
 	};

@@ -34,6 +34,9 @@ export interface MeetingRecord {
 	hostUrl: string | null;
 	password: string | null;
 	dialInNumbers: string[];
+	/** As the platform has it (remote platforms), to detect drift. */
+	start?: Date;
+	durationMinutes?: number;
 }
 
 export interface JoinParticipant {
@@ -58,9 +61,19 @@ export interface VideoPlatform {
 	listRecordings( meeting: MeetingRecord ): Promise< [] >;
 }
 
-export interface PlatformDeps {
-	settings: Settings;
+/** What every adapter gets besides the settings: shared per sidecar instance. */
+export interface PlatformEnv {
 	clock: () => Date;
+	/** Access tokens shared by all adapters of this instance (platforms/_shared/oauth-tokens.ts). */
+	tokens: import( './_shared/oauth-tokens' ).TokenCache;
+	/** Vendor base URLs (configurable so local fakes can stand in). */
+	urls: { zoomApi: string; zoomOauth: string };
+	/** Per-request timeout for vendor calls. */
+	timeoutMs: number;
+}
+
+export interface PlatformDeps extends PlatformEnv {
+	settings: Settings;
 }
 
 export type VideoPlatformFactory = ( deps: PlatformDeps ) => VideoPlatform;
@@ -72,10 +85,19 @@ export class PlatformError extends Error {
 	constructor(
 		readonly code: PlatformErrorCode,
 		message: string,
-		options: { cause?: unknown; retryAfterSeconds?: number } = {}
+		options: { cause?: unknown; retryAfterSeconds?: number; status?: number; vendorCode?: unknown; transport?: boolean } = {}
 	) {
 		super( message, { cause: options.cause } );
 		this.retryAfterSeconds = options.retryAfterSeconds;
+		this.status = options.status;
+		this.vendorCode = options.vendorCode;
+		this.transport = options.transport ?? false;
 	}
 	readonly retryAfterSeconds: number | undefined;
+	/** The vendor's HTTP status, when it answered. */
+	readonly status: number | undefined;
+	/** The vendor's own error code (Zoom's 3001, 124…), when it sent one. */
+	readonly vendorCode: unknown;
+	/** True when the request left but no answer came back: it may have been applied anyway. */
+	readonly transport: boolean;
 }

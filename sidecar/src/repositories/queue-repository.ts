@@ -58,7 +58,8 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 			}
 		},
 
-		async markEventsFailed( ids: number[], error: string, now: Date ): Promise< void > {
+		/** @param minDelaySeconds a vendor's Retry-After, when longer than our backoff. */
+		async markEventsFailed( ids: number[], error: string, now: Date, minDelaySeconds = 0 ): Promise< void > {
 			if ( ! ids.length ) {
 				return;
 			}
@@ -69,7 +70,7 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 				.update( {
 					attempts: knex.raw( 'attempts + 1' ),
 					last_error: error.slice( 0, 2000 ),
-					claimed_until: plusSeconds( now, backoffSeconds( attempts ) ),
+					claimed_until: plusSeconds( now, Math.max( backoffSeconds( attempts ), minDelaySeconds ) ),
 				} );
 		},
 

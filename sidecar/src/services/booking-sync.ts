@@ -14,7 +14,7 @@ import { deriveAccessToken, generatePassword } from '../crypto';
 import { withNamedLock } from '../db/named-lock';
 import type { Tables } from '../db/tables';
 import { choosePlatforms, createPlatform } from '../platforms/registry';
-import { PlatformError, type MeetingInput, type MeetingRecord } from '../platforms/video-platform';
+import { PlatformError, type MeetingInput, type MeetingRecord, type PlatformEnv } from '../platforms/video-platform';
 import type { AccessTokensRepository } from '../repositories/access-tokens-repository';
 import { CLOSED_BOOKING_STATUSES, type BookingsRepository } from '../repositories/bookings-repository';
 import type { Consultation, ConsultationsRepository } from '../repositories/consultations-repository';
@@ -35,6 +35,7 @@ export interface BookingSyncDeps {
 	settings: SettingsService;
 	secret: string;
 	clock: () => Date;
+	platformEnv: PlatformEnv;
 	log: FastifyBaseLogger;
 }
 
@@ -72,13 +73,18 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 		const choice = choosePlatforms( settings, override );
 		const failures: Array< { platform: string; reason: string } > = [ ...choice.skipped ];
 		for ( const id of choice.candidates ) {
-			const platform = createPlatform( id, { settings, clock } );
+			const platform = createPlatform( id, { ...deps.platformEnv, settings } );
 			if ( ! platform ) {
 				continue;
 			}
 			try {
 				return { platform: id, meeting: await platform.createMeeting( input ), failures };
 			} catch ( error ) {
+				// Busy (429) or possibly created (no answer): wait and retry the same platform rather
+				// than moving the booking elsewhere; the retry looks for the meeting first.
+				if ( error instanceof PlatformError && ( error.code === 'rate_limited' || error.transport ) ) {
+					throw error;
+				}
 				const reason = error instanceof PlatformError ? `${ error.code }: ${ error.message }` : String( error );
 				failures.push( { platform: id, reason } );
 				log.warn( { bookingId: input.bookingId, platform: id, reason }, 'platform refused to create a meeting; trying the next' );
@@ -87,7 +93,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 		return { platform: choice.candidates[ 0 ] ?? settings.default_platform, meeting: null, failures };
 	}
 
-	async function sync( bookingId: number ): Promise< SyncOutcome > {
+	async function sync( bookingId: number, verifyRemote: boolean ): Promise< SyncOutcome > {
 		const now = clock();
 		const settings = await deps.settings.get();
 		const booking = await bookings.getBooking( bookingId );
@@ -113,7 +119,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			if ( ! existing || ! OPEN.includes( existing.status ) ) {
 				return 'unchanged';
 			}
-			const platform = createPlatform( existing.platform, { settings, clock } );
+			const platform = createPlatform( existing.platform, { ...deps.platformEnv, settings } );
 			if ( platform && existing.meetingId ) {
 				await platform.deleteMeeting( meetingOf( existing ) );
 			}
@@ -220,17 +226,41 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			existing.customerName !== fields.customerName ||
 			existing.serviceId !== fields.serviceId ||
 			existing.seatId !== fields.seatId;
-		if ( ! reopened && ! moved && ! detailsChanged ) {
-			await consultations.touchSynced( existing.id, now );
-			return 'unchanged';
+		const platform = createPlatform( existing.platform, { ...deps.platformEnv, settings } );
+		// Drift on the platform itself (reconcile only): a meeting deleted there is made again; one
+		// whose time was changed there is put back.
+		let drifted = false;
+		let timeDrift = false;
+		if ( verifyRemote && ! over && platform?.capabilities.remote && OPEN.includes( existing.status ) ) {
+			const remote = await platform.getMeetingDetails( meetingOf( existing ) );
+			drifted = remote === null;
+			timeDrift =
+				remote !== null &&
+				( ( remote.start !== undefined && Math.abs( remote.start.getTime() - booking.start.getTime() ) > 60_000 ) ||
+					( remote.durationMinutes !== undefined && remote.durationMinutes !== durationMinutes ) );
+			if ( drifted || timeDrift ) {
+				log.warn( { bookingId, consultationId: existing.id, platform: existing.platform, deleted: drifted }, 'meeting drifted on the platform; repairing it' );
+			}
 		}
 		let meeting = meetingOf( existing );
-		if ( moved || reopened ) {
-			const platform = createPlatform( existing.platform, { settings, clock } );
+		if ( moved || reopened || drifted || timeDrift ) {
 			if ( ! platform ) {
 				throw new Error( `Platform ${ existing.platform } is not available to update booking ${ bookingId }` );
 			}
-			meeting = await platform.updateMeeting( meeting, input );
+			try {
+				meeting = drifted ? await platform.createMeeting( input ) : await platform.updateMeeting( meeting, input );
+			} catch ( error ) {
+				// Deleted on the platform while we were not looking: make it again.
+				if ( ! ( error instanceof PlatformError && error.code === 'not_found' ) ) {
+					throw error;
+				}
+				meeting = await platform.createMeeting( input );
+				drifted = true;
+			}
+		}
+		if ( ! reopened && ! moved && ! detailsChanged && ! drifted && ! timeDrift ) {
+			await consultations.touchSynced( existing.id, now );
+			return 'unchanged';
 		}
 		// A reopened or re-addressed consultation gets a new link, unless it is already over.
 		const newLink = ( reopened || recipientChanged ) && ! over;
@@ -264,8 +294,11 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 
 	return {
 		/** @throws when a platform call fails; the caller retries with backoff. */
-		syncBooking( bookingId: number ): Promise< SyncOutcome > {
-			return withNamedLock( knex, `${ tables.consultations }:${ bookingId }`, 30, () => sync( bookingId ) );
+		/**
+		 * @param options.verifyRemote also compare with the platform (the reconcile job does).
+		 */
+		syncBooking( bookingId: number, options: { verifyRemote?: boolean } = {} ): Promise< SyncOutcome > {
+			return withNamedLock( knex, `${ tables.consultations }:${ bookingId }`, 30, () => sync( bookingId, options.verifyRemote ?? false ) );
 		},
 	};
 }

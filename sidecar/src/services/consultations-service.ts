@@ -7,7 +7,7 @@ import { AppError } from '../errors';
 import { createTtlCache } from '../ttl-cache';
 import { can, viewerRole } from '../policy/can';
 import { createPlatformCache } from '../platforms/registry';
-import { PlatformError } from '../platforms/video-platform';
+import { PlatformError, type PlatformEnv } from '../platforms/video-platform';
 import type { AccessTokensRepository } from '../repositories/access-tokens-repository';
 import { CLOSED_BOOKING_STATUSES, type BookingsRepository } from '../repositories/bookings-repository';
 import type { Consultation, ConsultationsRepository } from '../repositories/consultations-repository';
@@ -38,6 +38,7 @@ interface Deps {
 	bookings: BookingsRepository;
 	settings: SettingsService;
 	clock: () => Date;
+	platformEnv: PlatformEnv;
 	cacheTtlSeconds: number;
 	/** Called when join finds a booking closed that its consultation does not know about yet. */
 	onStaleBooking?: ( bookingId: number ) => void;
@@ -45,7 +46,7 @@ interface Deps {
 
 export function createConsultationsService( deps: Deps ) {
 	const { consultations, accessTokens, bookings, clock } = deps;
-	const platformFor = createPlatformCache( clock );
+	const platformFor = createPlatformCache( deps.platformEnv );
 	// Spec §12: meeting details are cached briefly; names of providers/services change rarely.
 	const names = createTtlCache< string, string >( { ttlSeconds: Math.max( 1, deps.cacheTtlSeconds ), clock, maxEntries: 5000 } );
 	const cachedName = ( key: string, load: () => Promise< string > ) => names.get( key, load );

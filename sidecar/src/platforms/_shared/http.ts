@@ -1,0 +1,83 @@
+/**
+ * Vendor HTTP with one failure vocabulary: every transport problem or error status becomes a
+ * {@link PlatformError} whose code tells the caller whether to fail over, retry later or give up.
+ */
+import { PlatformError, type PlatformErrorCode } from '../video-platform';
+
+export interface VendorResponse {
+	status: number;
+	headers: Headers;
+	/** Parsed JSON, or null for an empty or non-JSON body (Zoom sometimes answers XML). */
+	json: unknown;
+	text: string;
+}
+
+/**
+ * `Retry-After` as seconds: a number of seconds, or an HTTP/ISO date (Zoom's daily limit sends a
+ * timestamp), or undefined when absent or unreadable (the caller backs off instead).
+ */
+export function retryAfterSeconds( value: string | null, now: Date ): number | undefined {
+	if ( ! value ) {
+		return undefined;
+	}
+	if ( /^\d+$/.test( value.trim() ) ) {
+		return Number( value.trim() );
+	}
+	const at = Date.parse( value );
+	return Number.isNaN( at ) ? undefined : Math.max( 1, Math.ceil( ( at - now.getTime() ) / 1000 ) );
+}
+
+export function codeForStatus( status: number ): PlatformErrorCode {
+	if ( status === 401 ) {
+		return 'unauthorized';
+	}
+	if ( status === 404 ) {
+		return 'not_found';
+	}
+	if ( status === 429 ) {
+		return 'rate_limited';
+	}
+	if ( status >= 500 || status === 408 ) {
+		return 'unavailable';
+	}
+	return 'rejected';
+}
+
+/**
+ * Sends a request; resolves for 2xx, throws a PlatformError otherwise.
+ *
+ * @param describe turns an error body into a sentence for the admin (vendor specific).
+ */
+export async function vendorRequest(
+	url: string,
+	init: RequestInit & { timeoutMs: number; now: () => Date; describe?: ( status: number, json: unknown, text: string ) => string }
+): Promise< VendorResponse > {
+	let res: Response;
+	try {
+		res = await fetch( url, { ...init, signal: AbortSignal.timeout( init.timeoutMs ) } );
+	} catch ( error ) {
+		// Refused: nothing reached the vendor. Dropped or timed out: it may have been applied.
+		const cause = ( error as { cause?: { code?: string } } ).cause;
+		const refused = cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND';
+		throw new PlatformError( 'unavailable', `No answer from ${ new URL( url ).host }: ${ cause?.code ?? ( error as Error ).message }`, { cause: error, transport: ! refused } );
+	}
+	const text = await res.text().catch( () => '' );
+	let json: unknown = null;
+	if ( text && ( res.headers.get( 'content-type' ) ?? '' ).includes( 'json' ) ) {
+		try {
+			json = JSON.parse( text );
+		} catch {
+			json = null;
+		}
+	}
+	if ( res.ok ) {
+		return { status: res.status, headers: res.headers, json, text };
+	}
+	const code = codeForStatus( res.status );
+	const message = init.describe?.( res.status, json, text ) ?? `HTTP ${ res.status }`;
+	throw new PlatformError( code, message, {
+		retryAfterSeconds: code === 'rate_limited' || code === 'unavailable' ? retryAfterSeconds( res.headers.get( 'retry-after' ), init.now() ) : undefined,
+		status: res.status,
+		vendorCode: json && typeof json === 'object' && 'code' in json ? ( json as { code: unknown } ).code : undefined,
+	} );
+}
