@@ -166,9 +166,13 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 				while ( Date.now() < deadline ) {
 					const rows = JSON.parse(
 						await s.php(
-							`global $wpdb; echo wp_json_encode( array( (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->prefix}bkx_video_events WHERE processed_at IS NULL" ), (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->prefix}bkx_video_jobs WHERE status IN ('queued','running') AND run_at <= UTC_TIMESTAMP()" ) ) );`
+							`global $wpdb; echo wp_json_encode( array( (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->prefix}bkx_video_events WHERE processed_at IS NULL" ), (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->prefix}bkx_video_jobs WHERE status IN ('queued','running') AND run_at <= UTC_TIMESTAMP()" ), (string) $wpdb->get_var( "SELECT CONCAT(kind, ': ', last_error) FROM {$wpdb->prefix}bkx_video_jobs WHERE last_error IS NOT NULL LIMIT 1" ) ) );`
 						)
-					) as [ number, number ];
+					) as [ number, number, string ];
+					// A failing job is retried later, so it would look settled: report it instead.
+					if ( rows[ 2 ] ) {
+						throw new Error( `A background job failed: ${ rows[ 2 ] }` );
+					}
 					if ( rows[ 0 ] === 0 && rows[ 1 ] === 0 ) {
 						return;
 					}

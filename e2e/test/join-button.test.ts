@@ -52,6 +52,17 @@ describe( 'Join button', () => {
 		await stack.settle();
 		const link = invitationLink( site, 'gina@example.test' );
 		expect( link.startsWith( `${ site.url }/video-consultation/?bkx_vc=` ) ).toBe( true );
+		// The invitation went through wp_mail with an iTIP calendar attachment.
+		const invitation = site.mails().find( ( m ) => m.to.includes( 'gina@example.test' ) && m.subject.startsWith( 'Your video consultation' ) )!;
+		const ics = Buffer.from( invitation.attachments.find( ( a ) => a.filename.endsWith( '.ics' ) )!.content_base64, 'base64' ).toString();
+		expect( ics ).toContain( 'METHOD:REQUEST' );
+		expect( ics ).toMatch( /UID:bkx-video-consultation-\d+@127\.0\.0\.1/ );
+		expect( ics ).toContain( 'DTSTART;TZID=Europe/Berlin:' );
+		expect( ics ).toContain( 'MAILTO:gina@example.test' );
+		// The provider was told too, without the customer's personal link.
+		const toProvider = site.mails().filter( ( m ) => m.to.includes( site.users.provider.email ) && m.subject.startsWith( 'Your video consultation' ) );
+		expect( toProvider.length ).toBeGreaterThan( 0 );
+		expect( toProvider.some( ( m ) => m.message.includes( 'bkx_vc=' ) ) ).toBe( false );
 
 		const context = await browser.newContext( { timezoneId: VIEWER_TZ, locale: 'en-US' } );
 		const page = await context.newPage();

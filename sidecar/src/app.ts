@@ -10,7 +10,7 @@ import { createKnex } from './db/knex';
 import { migrationStatus } from './db/migrate';
 import { tableNames, type Tables } from './db/tables';
 import { AppError } from './errors';
-import { createInvitationJob } from './jobs/invitation';
+import { createConsultationMailJob } from './jobs/consultation-mail';
 import { createWorkers, type JobHandler, type Workers } from './jobs/workers';
 import { createTokenCache } from './platforms/_shared/oauth-tokens';
 import type { PlatformEnv } from './platforms/video-platform';
@@ -149,15 +149,11 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		log: app.log,
 	} );
 	const mailer = createMailer( { relayUrl: config.mailRelayUrl, secret: config.secret, clock } );
+	const mailDeps = { consultations, bookings, settings, mailer, secret: config.secret, siteUrl: config.siteUrl };
 	const handlers: Record< string, JobHandler > = {
-		'mail.invitation': createInvitationJob( {
-			consultations,
-			bookings,
-			settings,
-			mailer,
-			secret: config.secret,
-			siteUrl: config.siteUrl,
-		} ) as JobHandler,
+		'mail.invitation': createConsultationMailJob( mailDeps, 'invitation' ) as JobHandler,
+		'mail.update': createConsultationMailJob( mailDeps, 'update' ) as JobHandler,
+		'mail.cancellation': createConsultationMailJob( mailDeps, 'cancellation' ) as JobHandler,
 	};
 	const workers = createWorkers( {
 		queue,

@@ -71,8 +71,9 @@ describe( 'bookings become consultations', () => {
 	} );
 
 	it( 'sends the invitation once, with a personal link whose token is stored only hashed', async () => {
-		expect( relay.mails ).toHaveLength( 1 );
-		const mail = relay.mails[ 0 ] as { to: string[]; text: string; subject: string };
+		const toCustomer = () => relay.mails.filter( ( m ) => ( m.to as string[] ).includes( 'customer@example.test' ) );
+		expect( toCustomer() ).toHaveLength( 1 );
+		const mail = toCustomer()[ 0 ] as { to: string[]; text: string; subject: string };
 		expect( mail.to ).toEqual( [ 'customer@example.test' ] );
 		const token = deriveAccessToken( SECRET, consultationId, 1 );
 		expect( mail.text ).toContain( `https://clinic.example.test/video-consultation/?bkx_vc=${ token }` );
@@ -82,7 +83,12 @@ describe( 'bookings become consultations', () => {
 		await drain();
 		await bx.event( bookingId, 'booking.status' );
 		await drain();
-		expect( relay.mails ).toHaveLength( 1 );
+		expect( toCustomer() ).toHaveLength( 1 );
+		// The provider gets their own copy, without the customer's personal link.
+		const host = relay.mails.filter( ( m ) => ( m.to as string[] ).includes( 'provider@example.test' ) );
+		expect( host ).toHaveLength( 1 );
+		expect( ( host[ 0 ] as { text: string } ).text ).toContain( 'https://clinic.example.test/video-consultation/' );
+		expect( ( host[ 0 ] as { text: string } ).text ).not.toContain( 'bkx_vc=' );
 	} );
 
 	it( 'shows the consultation to the guest holding the token, and to the customer and host', async () => {
@@ -198,8 +204,9 @@ describe( 'bookings become consultations', () => {
 		await bx.event( bookingId, 'booking.untrashed' );
 		await drain();
 		expect( ( await consultations() )[ 0 ] ).toMatchObject( { status: 'scheduled', access_version: 2 } );
-		expect( relay.mails ).toHaveLength( 2 );
-		expect( ( relay.mails[ 1 ] as { text: string } ).text ).toContain( deriveAccessToken( SECRET, consultationId, 2 ) );
+		const links = relay.mails.filter( ( m ) => ( m.to as string[] ).includes( 'customer@example.test' ) && String( m.text ).includes( 'bkx_vc=' ) );
+		expect( links ).toHaveLength( 3 ); // invitation, the update after the reschedule, the new invitation
+		expect( ( links.at( -1 ) as { text: string } ).text ).toContain( deriveAccessToken( SECRET, consultationId, 2 ) );
 		// The first link was replaced by the new one.
 		const old = await call( ctx.app, { sub: 0 }, 'GET', `/v1/consultations/current?bkx_vc=${ deriveAccessToken( SECRET, consultationId, 1 ) }`, undefined, ctx.clock.now() );
 		expect( old.status ).toBe( 404 );
@@ -292,7 +299,7 @@ describe( 'access stays with the right person', () => {
 		await drain();
 		const old = await call( ctx.app, { sub: 0 }, 'GET', `/v1/consultations/current?bkx_vc=${ oldToken }`, undefined, ctx.clock.now() );
 		expect( old.json ).toMatchObject( { code: 'link_expired' } );
-		const mail = relay.mails.at( -1 ) as { to: string[]; text: string };
+		const mail = relay.mails.filter( ( m ) => ( m.to as string[] ).includes( 'right@example.test' ) ).at( -1 ) as { to: string[]; text: string };
 		expect( mail.to ).toEqual( [ 'right@example.test' ] );
 		const newToken = deriveAccessToken( SECRET, consultationId, 2 );
 		expect( mail.text ).toContain( newToken );
@@ -332,5 +339,26 @@ describe( 'access stays with the right person', () => {
 		await drain();
 		expect( ( await consultations() ).find( ( r ) => r.booking_id === bookingId ) ).toMatchObject( { status: 'scheduled', access_version: 1 } );
 		expect( relay.mails ).toHaveLength( mails );
+	} );
+} );
+
+describe( 'site time zones across daylight-saving changes', () => {
+	it( 'converts site-local slots to UTC on both sides of a change (New York, London)', async () => {
+		ctx.clock.set( '2026-02-01T08:00:00Z' );
+		const cases = [
+			[ 'America/New_York', '2026-03-06 10:00:00', '2026-03-06 15:00:00' ],
+			[ 'America/New_York', '2026-03-09 10:00:00', '2026-03-09 14:00:00' ],
+			[ 'Europe/London', '2026-03-27 10:00:00', '2026-03-27 10:00:00' ],
+			[ 'Europe/London', '2026-03-30 10:00:00', '2026-03-30 09:00:00' ],
+		] as const;
+		for ( const [ zone, local, utc ] of cases ) {
+			await ctx.db.knex( `${ PREFIX }options` ).where( 'option_name', 'timezone_string' ).update( { option_value: zone } );
+			const end = local.replace( /10:00:00$/, '10:30:00' );
+			const id = await bx.booking( { serviceId: ids.video, seatId: ids.seat, start: local, end, email: `dst-${ zone.length }-${ local.slice( 8, 10 ) }@example.test` } );
+			await bx.event( id, 'booking.saved' );
+			await drain();
+			expect( ( await consultations() ).find( ( r ) => r.booking_id === id )?.scheduled_start, `${ zone } ${ local }` ).toBe( utc );
+		}
+		await ctx.db.knex( `${ PREFIX }options` ).where( 'option_name', 'timezone_string' ).update( { option_value: 'Europe/Berlin' } );
 	} );
 } );

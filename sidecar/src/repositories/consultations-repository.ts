@@ -30,6 +30,8 @@ export interface Consultation {
 	customerEmail: string | null;
 	customerName: string | null;
 	accessVersion: number;
+	/** iCalendar SEQUENCE of the last invitation, update or cancellation sent. */
+	icsSequence: number;
 	waitingRoomEnabled: boolean;
 	requiresPassword: boolean;
 	recordingEnabled: boolean;
@@ -71,6 +73,7 @@ function fromRow( r: Row ): Consultation {
 		customerEmail: ( r.customer_email as string | null ) ?? null,
 		customerName: ( r.customer_name as string | null ) ?? null,
 		accessVersion: Number( r.access_version ),
+		icsSequence: Number( r.ics_sequence ?? 0 ),
 		waitingRoomEnabled: Boolean( r.waiting_room_enabled ),
 		requiresPassword: Boolean( r.requires_password ),
 		recordingEnabled: Boolean( r.recording_enabled ),
@@ -105,6 +108,7 @@ function toRow( c: Partial< ConsultationWrite > ): Row {
 	set( 'customer_email', c.customerEmail );
 	set( 'customer_name', c.customerName );
 	set( 'access_version', c.accessVersion );
+	set( 'ics_sequence', c.icsSequence );
 	set( 'waiting_room_enabled', c.waitingRoomEnabled === undefined ? undefined : Number( c.waitingRoomEnabled ) );
 	set( 'requires_password', c.requiresPassword === undefined ? undefined : Number( c.requiresPassword ) );
 	set( 'recording_enabled', c.recordingEnabled === undefined ? undefined : Number( c.recordingEnabled ) );

@@ -125,15 +125,22 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			}
 			// The link keeps working so the customer reads "cancelled" instead of "not found"; joining
 			// is refused by state. A reopened consultation gets a new link (see below).
+			const invited = existing.status !== 'pending';
+			const sequence = existing.icsSequence + 1;
 			await consultations.update(
 				existing.id,
 				{
 					status: 'cancelled',
+					icsSequence: sequence,
 					metadata: { ...existing.metadata, cancel_reason: closedReason },
 					syncError: null,
 				},
 				now
 			);
+			// Calendars that hold the invitation get a CANCEL with a higher SEQUENCE (RFC 5546).
+			if ( invited && ( existing.scheduledEnd > now ) ) {
+				await queue.enqueueJob( 'mail.cancellation', { consultationId: existing.id, sequence }, `mail.cancellation:${ existing.id }:s${ sequence }`, now, now );
+			}
 			log.info( { bookingId, consultationId: existing.id, reason: closedReason }, 'consultation cancelled' );
 			return 'cancelled';
 		}
@@ -192,6 +199,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 				joinUrl: made.meeting?.joinUrl ?? '',
 				status: ( made.meeting ? 'scheduled' : 'pending' ) as ConsultationStatus,
 				accessVersion: existing?.accessVersion ?? 1,
+				icsSequence: existing?.icsSequence ?? 0,
 				metadata,
 				syncError: made.meeting ? null : made.failures.map( ( f ) => `${ f.platform }: ${ f.reason }` ).join( '; ' ) || 'No video platform is enabled.',
 			};
@@ -265,6 +273,9 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 		// A reopened or re-addressed consultation gets a new link, unless it is already over.
 		const newLink = ( reopened || recipientChanged ) && ! over;
 		const accessVersion = newLink ? existing.accessVersion + 1 : existing.accessVersion;
+		// Time changes and reopenings re-send the invitation with a higher SEQUENCE.
+		const calendarChanged = ( moved || reopened ) && ! over;
+		const icsSequence = calendarChanged ? existing.icsSequence + 1 : existing.icsSequence;
 		await consultations.update(
 			existing.id,
 			{
@@ -275,6 +286,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 				meetingPassword: meeting.password,
 				status: reopened ? 'scheduled' : existing.status,
 				accessVersion,
+				icsSequence,
 				syncError: null,
 			},
 			now
@@ -283,6 +295,9 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			await issueAccess( { id: existing.id, accessVersion }, now );
 		} else if ( recipientChanged ) {
 			await accessTokens.revokeOlder( existing.id, accessVersion + 1, now );
+		}
+		if ( calendarChanged && ! newLink ) {
+			await queue.enqueueJob( 'mail.update', { consultationId: existing.id, sequence: icsSequence }, `mail.update:${ existing.id }:s${ icsSequence }`, now, now );
 		}
 		if ( reopened ) {
 			log.info( { bookingId, consultationId: existing.id }, 'consultation reopened' );

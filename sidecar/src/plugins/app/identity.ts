@@ -20,7 +20,8 @@ declare module 'fastify' {
 		rawBody: Buffer | undefined;
 	}
 	interface FastifyInstance {
-		verifyIdentity: ( request: FastifyRequest ) => Promise< void >;
+		/** preHandler hook: verifies the identity or fails the request with 401. */
+		verifyIdentity: ( request: FastifyRequest, reply: unknown, done: ( error?: Error ) => void ) => void;
 	}
 }
 
@@ -72,7 +73,8 @@ export default fp(
 
 		app.decorateRequest( 'identity', null as unknown as IdentityClaims );
 
-		app.decorate( 'verifyIdentity', async ( request: FastifyRequest ) => {
+		/** The checks, synchronous (no promise on this hot path). */
+		const verify = ( request: FastifyRequest ): IdentityClaims => {
 			const header = request.headers[ IDENTITY_HEADER ];
 			if ( typeof header !== 'string' || ! header ) {
 				throw fail( 'identity_missing' );
@@ -106,7 +108,17 @@ export default fp(
 			if ( ! replay.firstUse( claims.jti, claims.exp ) ) {
 				throw fail( 'identity_replayed' );
 			}
-			request.identity = claims;
+			return claims;
+		};
+
+		app.decorate( 'verifyIdentity', ( request: FastifyRequest, _reply: unknown, done: ( error?: Error ) => void ) => {
+			try {
+				request.identity = verify( request );
+			} catch ( error ) {
+				done( error as Error );
+				return;
+			}
+			done();
 		} );
 	},
 	{ name: 'identity' }
