@@ -41,3 +41,32 @@ export {
   type ZoomRecordedRequest,
   type ZoomUserDefaults,
 } from './zoom';
+export {
+  GRAPH_SCOPE,
+  GRAPH_THROTTLE_MESSAGE,
+  graphErrorBody,
+  graphTime,
+  startGraphFake,
+  type GraphFake,
+  type GraphFakeKnobs,
+  type GraphFakeMeeting,
+  type GraphFakeOptions,
+  type GraphFailWith,
+  type GraphRecordedRequest,
+  type GraphSubscription,
+} from './graph';
+export {
+  GOOGLE_SCOPE_CALENDAR,
+  GOOGLE_SCOPE_CALENDAR_EVENTS,
+  GOOGLE_SCOPE_CALENDAR_READONLY,
+  googleApiError,
+  googleQuotaError,
+  pkceS256,
+  startGoogleFake,
+  type GoogleFake,
+  type GoogleFakeEvent,
+  type GoogleFakeKnobs,
+  type GoogleFakeOptions,
+  type GoogleFailWith,
+  type GoogleRecordedRequest,
+} from './google';
