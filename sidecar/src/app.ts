@@ -148,7 +148,9 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		platformEnv,
 		log: app.log,
 	} );
-	const mailer = createMailer( { relayUrl: config.mailRelayUrl, secret: config.secret, clock } );
+	// The relay's signature is checked against WordPress's own clock: it must carry wall-clock time,
+	// not the (test-controllable) business clock that schedules consultations and jobs.
+	const mailer = createMailer( { relayUrl: config.mailRelayUrl, secret: config.secret, clock: () => new Date() } );
 	const mailDeps = { consultations, bookings, settings, mailer, secret: config.secret, siteUrl: config.siteUrl };
 	const handlers: Record< string, JobHandler > = {
 		'mail.invitation': createConsultationMailJob( mailDeps, 'invitation' ) as JobHandler,
