@@ -53,6 +53,8 @@ export const EnvSchema = z.object( {
 	BKX_VIDEO_MAIL_RELAY_URL: z.url().optional(),
 	BKX_VIDEO_ZOOM_API_URL: z.url().default( 'https://api.zoom.us/v2' ),
 	BKX_VIDEO_ZOOM_OAUTH_URL: z.url().default( 'https://zoom.us/oauth/token' ),
+	BKX_VIDEO_GRAPH_URL: z.url().default( 'https://graph.microsoft.com/v1.0' ),
+	BKX_VIDEO_MS_LOGIN_URL: z.url().default( 'https://login.microsoftonline.com' ),
 	BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS: z.coerce.number().min( 1 ).max( 120 ).default( 15 ),
 } );
 
@@ -73,7 +75,7 @@ export interface Config {
 	migrateOnStart: boolean;
 	cacheTtlSeconds: number;
 	mailRelayUrl: string;
-	platformUrls: { zoomApi: string; zoomOauth: string };
+	platformUrls: { zoomApi: string; zoomOauth: string; graphApi: string; msLogin: string };
 	platformTimeoutMs: number;
 }
 
@@ -129,7 +131,12 @@ export function loadConfig( env: NodeJS.ProcessEnv = process.env ): Config {
 		migrateOnStart: e.BKX_VIDEO_MIGRATE_ON_START,
 		cacheTtlSeconds: e.BKX_VIDEO_CACHE_TTL_SECONDS,
 		mailRelayUrl: e.BKX_VIDEO_MAIL_RELAY_URL ?? `${ e.BKX_VIDEO_SITE_URL }/?rest_route=/bookingx/v1/video/internal/mail`,
-		platformUrls: { zoomApi: e.BKX_VIDEO_ZOOM_API_URL, zoomOauth: e.BKX_VIDEO_ZOOM_OAUTH_URL },
+		platformUrls: {
+			zoomApi: e.BKX_VIDEO_ZOOM_API_URL,
+			zoomOauth: e.BKX_VIDEO_ZOOM_OAUTH_URL,
+			graphApi: e.BKX_VIDEO_GRAPH_URL,
+			msLogin: e.BKX_VIDEO_MS_LOGIN_URL,
+		},
 		platformTimeoutMs: e.BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS * 1000,
 	};
 }

@@ -388,7 +388,7 @@ const unknownProperty = (p: string, type = 'microsoft.graph.onlineMeeting'): Api
 
 /**
  * Start the Graph fake on 127.0.0.1 (random port).
- * Routes: `POST /{tenant}/oauth2/v2.0/token`; `POST|GET /v1.0/users/{userId}/onlineMeetings`;
+ * Routes: `POST /{tenant}/oauth2/v2.0/token`; `GET /v1.0/users/{idOrUpn}`; `POST|GET /v1.0/users/{userId}/onlineMeetings`;
  * `GET|PATCH|DELETE /v1.0/users/{userId}/onlineMeetings/{id}`; `POST|GET /v1.0/subscriptions`;
  * `GET|PATCH|DELETE /v1.0/subscriptions/{id}`; `POST /v1.0/subscriptions/{id}/reauthorize`;
  * control routes `GET /__fake/requests|meetings|subscriptions` (not recorded, never failed/limited).
@@ -1115,6 +1115,20 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
         }
         meetings.delete(m.id);
         return send(req, rec, res, 204, null);
+      }
+
+      // `GET /users/{id | userPrincipalName}`: how an app finds a user's object id from a sign-in
+      // name. Real Graph needs User.Read.All (or User.ReadBasic.All) for this; the fake does not
+      // check it [U]. Unknown users → 404 Request_ResourceNotFound.
+      const userRoute = /^\/users\/([^/]+)\/?$/.exec(sub);
+      if (userRoute) {
+        if (method !== 'GET') throw notAllowed();
+        const rawUser = decodeURIComponent(userRoute[1]!);
+        const u = findUser(rawUser);
+        if (!u) {
+          throw new ApiError(404, 'Request_ResourceNotFound', `Resource '${rawUser}' does not exist or one of its queried reference-property objects are not present.`);
+        }
+        return json(200, { '@odata.context': `${origin}/v1.0/$metadata#users/$entity`, id: u.id, userPrincipalName: u.upn, displayName: u.displayName, mail: u.upn });
       }
 
       if (sub === '/subscriptions' || sub === '/subscriptions/') {

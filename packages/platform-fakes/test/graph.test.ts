@@ -331,6 +331,18 @@ describe('online meetings (§2.2, §2.3)', () => {
     expect((await api('GET', meetingPath(again.id, OTHER.id), undefined, { tok: t })).status).toBe(404);
   });
 
+  it('GET /users/{idOrUpn} → {id, userPrincipalName, displayName}; unknown users → 404', async () => {
+    const t = await token();
+    const byUpn = await api('GET', `/users/${encodeURIComponent(ORG.upn.toUpperCase())}`, undefined, { tok: t });
+    expect(byUpn.status).toBe(200);
+    expect(byUpn.json).toMatchObject({ id: ORG.id, userPrincipalName: ORG.upn, displayName: ORG.displayName });
+    expect((await api('GET', `/users/${OTHER.id}`, undefined, { tok: t })).json).toMatchObject({ id: OTHER.id, userPrincipalName: OTHER.upn });
+    const unknown = await api('GET', '/users/nobody%40clinic.example.test', undefined, { tok: t });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error.code).toBe('Request_ResourceNotFound');
+    expect((await call(`${fake.url}/users/${ORG.id}`)).status).toBe(401);
+  });
+
   it('unknown users → 404; UPN in the path only with acceptUpnInPath', async () => {
     const t = await token();
     expect((await api('POST', `/users/33333333-0000-4000-a000-000000000000/onlineMeetings`, meetingBody, { tok: t })).status).toBe(404);

@@ -8,12 +8,14 @@
 import type { PlatformId, Settings } from '@bkx-video/contracts';
 
 import { createJitsiPlatform } from './jitsi/adapter';
+import { createTeamsPlatform } from './teams/adapter';
 import { createZoomPlatform } from './zoom/adapter';
 import type { PlatformDeps, PlatformEnv, VideoPlatform, VideoPlatformFactory } from './video-platform';
 
 /** Adapters that exist today; the others arrive with their issues. */
 const FACTORIES: Partial< Record< PlatformId, VideoPlatformFactory > > = {
 	jitsi: createJitsiPlatform,
+	teams: createTeamsPlatform,
 	zoom: createZoomPlatform,
 };
 

@@ -67,7 +67,7 @@ export interface PlatformEnv {
 	/** Access tokens shared by all adapters of this instance (platforms/_shared/oauth-tokens.ts). */
 	tokens: import( './_shared/oauth-tokens' ).TokenCache;
 	/** Vendor base URLs (configurable so local fakes can stand in). */
-	urls: { zoomApi: string; zoomOauth: string };
+	urls: { zoomApi: string; zoomOauth: string; graphApi: string; msLogin: string };
 	/** Per-request timeout for vendor calls. */
 	timeoutMs: number;
 }

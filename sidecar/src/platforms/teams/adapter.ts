@@ -1,0 +1,324 @@
+/**
+ * Microsoft Teams through Microsoft Graph with an app-only (client-credentials) token (reference §2).
+ *
+ * The organizer is the provider: the booking's host e-mail, looked up once per adapter as a Graph
+ * user object id (`GET /users/{upn}`; the onlineMeetings paths take the object id, §2.2). The app
+ * may only act for users an admin granted an application access policy to; without one Graph
+ * answers 403 `Unauthorized`, which we turn into a sentence with the fix.
+ *
+ * Quirks handled here:
+ * - Every meeting call names the organizer (`/users/{organizerId}/onlineMeetings/{id}`), but a
+ *   cancellation or a reconcile check only has what we stored. So the stored meeting id is
+ *   `<organizer object id>:<Graph meeting id>` ({@link meetingKey}); the Graph id itself is opaque.
+ * - PATCH answers 200 with the full object (§8: unlike Zoom's 204), so nothing is read back.
+ * - The organizer cannot change (§2.3): a booking moved to another provider gets a new meeting
+ *   under that provider and the old one is deleted.
+ * - Teams has no host link: the organizer signs in to Teams with the same join URL.
+ * - Recordings of meetings made with this standalone API cannot be fetched (§2.4, §8).
+ * - A create whose answer was lost cannot be found again: Graph cannot list a user's online
+ *   meetings (the only list form filters on a join URL we never received, §2.3), and §2 documents
+ *   no idempotent create (no `externalId`/`createOrGet`), nor does the fake support one. The
+ *   booking sync waits and retries on such transport errors, so the retry creates a new meeting
+ *   and the first one is left unused on the organizer's account (it is not on any calendar).
+ */
+import { createHash } from 'node:crypto';
+
+import { vendorRequest } from '../_shared/http';
+import {
+	PlatformError,
+	type JoinLink,
+	type MeetingInput,
+	type MeetingRecord,
+	type VideoPlatform,
+	type VideoPlatformFactory,
+} from '../video-platform';
+import { AadErrorSchema, GraphErrorSchema, GraphOnlineMeetingSchema, GraphTokenSchema, GraphUserSchema, type GraphOnlineMeeting } from './schemas';
+import { createBody, updateBody } from './translate';
+
+export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+
+/** Stored meeting id: the organizer's object id (a GUID, no ':') and Graph's opaque meeting id. */
+export function meetingKey( organizerId: string, graphMeetingId: string ): string {
+	return `${ organizerId }:${ graphMeetingId }`;
+}
+
+export function parseMeetingKey( key: string ): { organizerId: string; graphMeetingId: string } | null {
+	const at = key.indexOf( ':' );
+	if ( at <= 0 || at === key.length - 1 ) {
+		return null;
+	}
+	return { organizerId: key.slice( 0, at ), graphMeetingId: key.slice( at + 1 ) };
+}
+
+/** Token endpoint error (§2.1) → which credential is wrong, for the admin. */
+function describeTokenError( status: number, json: unknown, text: string ): string {
+	const e = AadErrorSchema.safeParse( json );
+	const body = e.success ? e.data : {};
+	const codes = body.error_codes ?? [];
+	const aadsts = /AADSTS(\d+)/.exec( body.error_description ?? '' )?.[ 1 ];
+	const has = ( n: number ) => codes.includes( n ) || aadsts === String( n );
+	if ( has( 90002 ) || has( 900023 ) || has( 90013 ) ) {
+		return 'Microsoft does not know the Teams tenant ID. Copy the Directory (tenant) ID from the app registration\'s overview in Microsoft Entra.';
+	}
+	if ( has( 700016 ) || body.error === 'unauthorized_client' ) {
+		return 'Microsoft does not know the Teams client ID in this tenant. Copy the Application (client) ID from the app registration\'s overview in Microsoft Entra.';
+	}
+	if ( has( 7000222 ) ) {
+		return 'The Teams client secret has expired. Create a new client secret in the app registration (Certificates & secrets) and paste its value.';
+	}
+	if ( has( 7000215 ) || has( 7000218 ) || body.error === 'invalid_client' ) {
+		return 'Microsoft refused the Teams client secret. Paste the secret\'s Value (not its Secret ID) from the app registration\'s Certificates & secrets page.';
+	}
+	const first = ( ( body.error_description ?? text ).split( /\r?\n/ )[ 0 ] ?? '' ).slice( 0, 200 );
+	return `Microsoft refused the Teams sign-in (HTTP ${ status }${ body.error ? `, ${ body.error }` : '' }): ${ first }`;
+}
+
+export const createTeamsPlatform: VideoPlatformFactory = ( deps ): VideoPlatform => {
+	const { settings, tokens, urls, clock, timeoutMs } = deps;
+	const api = urls.graphApi.replace( /\/+$/, '' );
+	const login = urls.msLogin.replace( /\/+$/, '' );
+	const tokenKey = `teams:${ createHash( 'sha256' ).update( `${ settings.teams_tenant_id }:${ settings.teams_client_id }:${ settings.teams_client_secret }` ).digest( 'hex' ) }`;
+	/** Host e-mail → Graph object id, for this adapter's life (a new settings snapshot starts afresh). */
+	const organizers = new Map< string, Promise< string > >();
+
+	const requireConfigured = () => {
+		const missing = [
+			[ 'tenant ID', settings.teams_tenant_id ],
+			[ 'client ID', settings.teams_client_id ],
+			[ 'client secret', settings.teams_client_secret ],
+		].filter( ( [ , v ] ) => ! v ).map( ( [ k ] ) => k );
+		if ( missing.length ) {
+			throw new PlatformError( 'not_configured', `Teams is missing its ${ missing.join( ', ' ) }.` );
+		}
+	};
+
+	const fetchToken = async () => {
+		let res;
+		try {
+			res = await vendorRequest( `${ login }/${ encodeURIComponent( settings.teams_tenant_id ) }/oauth2/v2.0/token`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/x-www-form-urlencoded' },
+				body: new URLSearchParams( {
+					client_id: settings.teams_client_id,
+					client_secret: settings.teams_client_secret,
+					scope: GRAPH_SCOPE,
+					grant_type: 'client_credentials',
+				} ).toString(),
+				timeoutMs,
+				now: clock,
+				describe: describeTokenError,
+			} );
+		} catch ( error ) {
+			// AADSTS errors come as 400 or 401 (§2.1 [U]); both mean wrong credentials.
+			if ( error instanceof PlatformError && ( error.status === 400 || error.status === 401 ) ) {
+				throw new PlatformError( 'unauthorized', error.message, { cause: error, status: error.status } );
+			}
+			throw error;
+		}
+		const token = GraphTokenSchema.safeParse( res.json );
+		if ( ! token.success ) {
+			throw new PlatformError( 'unavailable', 'Microsoft answered the Teams token request with an unexpected body.' );
+		}
+		return { value: token.data.access_token, expiresAt: new Date( clock().getTime() + token.data.expires_in * 1000 ) };
+	};
+
+	/**
+	 * A Graph call with a bearer token; one retry with a new token when Graph says it is invalid.
+	 *
+	 * @param who the organizer's e-mail, named in the access-policy message.
+	 */
+	const call = async ( method: string, path: string, who: string, body?: unknown ) => {
+		requireConfigured();
+		for ( let attempt = 0; ; attempt++ ) {
+			const token = await tokens.get( tokenKey, fetchToken );
+			// Per call, so concurrent calls never see each other's error code.
+			let graphCode: string | undefined;
+			const describe = ( status: number, json: unknown, text: string ): string => {
+				const e = GraphErrorSchema.safeParse( json );
+				graphCode = e.success ? e.data.error.code : undefined;
+				const message = e.success ? e.data.error.message : undefined;
+				if ( graphCode === 'Unauthorized' && ( status === 403 || status === 401 ) ) {
+					return `Teams refused: the app is not allowed to create meetings for ${ who }. A Microsoft 365 admin must grant an application access policy: New-CsApplicationAccessPolicy -Identity BookingX-Video -AppIds "${ settings.teams_client_id }", then Grant-CsApplicationAccessPolicy -PolicyName BookingX-Video -Identity "${ who }" (or -Global). It can take up to 30 minutes to apply.`;
+				}
+				if ( status === 403 ) {
+					return 'The Teams app lacks a permission. In Microsoft Entra, give the app registration the application permissions OnlineMeetings.ReadWrite.All and User.Read.All, then grant admin consent.';
+				}
+				return `Teams answered ${ status }${ graphCode ? ` (${ graphCode })` : '' }: ${ message ?? text.slice( 0, 200 ) }`;
+			};
+			try {
+				return await vendorRequest( `${ api }${ path }`, {
+					method,
+					headers: { authorization: `Bearer ${ token }`, ...( body === undefined ? {} : { 'content-type': 'application/json' } ) },
+					body: body === undefined ? undefined : JSON.stringify( body ),
+					timeoutMs,
+					now: clock,
+					describe,
+				} );
+			} catch ( error ) {
+				if ( ! ( error instanceof PlatformError ) ) {
+					throw error;
+				}
+				// The missing access policy is `Unauthorized` with 403 (or 401 [U]): a refusal to fail
+				// over on, not a token to renew.
+				if ( graphCode === 'Unauthorized' ) {
+					throw new PlatformError( 'rejected', error.message, { cause: error, status: error.status, vendorCode: graphCode } );
+				}
+				// InvalidAuthenticationToken: revoked or expired early (rotated secret, app disabled).
+				if ( error.code === 'unauthorized' && attempt === 0 ) {
+					tokens.invalidate( tokenKey, token );
+					continue;
+				}
+				throw new PlatformError( error.code, error.message, {
+					cause: error,
+					status: error.status,
+					retryAfterSeconds: error.retryAfterSeconds,
+					transport: error.transport,
+					vendorCode: graphCode,
+				} );
+			}
+		}
+	};
+
+	/** The provider's Graph object id, from the e-mail they sign in to Microsoft 365 with. */
+	const organizerId = ( email: string ): Promise< string > => {
+		const key = email.trim().toLowerCase();
+		if ( ! key ) {
+			return Promise.reject(
+				new PlatformError( 'not_configured', 'Teams needs the provider\'s e-mail address (their Microsoft 365 sign-in name) to make them the organizer; this booking\'s provider has none.' )
+			);
+		}
+		let pending = organizers.get( key );
+		if ( ! pending ) {
+			pending = ( async () => {
+				try {
+					const res = await call( 'GET', `/users/${ encodeURIComponent( key ) }`, key );
+					const user = GraphUserSchema.safeParse( res.json );
+					if ( ! user.success ) {
+						throw new PlatformError( 'unavailable', 'Teams answered the user lookup with an unexpected body.' );
+					}
+					return user.data.id;
+				} catch ( error ) {
+					// Unknown user: a refusal (fail over), not a missing meeting (which would be re-created).
+					if ( error instanceof PlatformError && error.code === 'not_found' ) {
+						throw new PlatformError( 'rejected', `Teams does not know the provider ${ key }. Their WordPress e-mail must be their Microsoft 365 sign-in name (user principal name) in this tenant.`, { cause: error, status: error.status } );
+					}
+					throw error;
+				}
+			} )();
+			// Only answers are kept; a failed lookup is tried again next time.
+			pending.catch( () => organizers.delete( key ) );
+			organizers.set( key, pending );
+		}
+		return pending;
+	};
+
+	const parseMeeting = ( json: unknown ): GraphOnlineMeeting => {
+		const parsed = GraphOnlineMeetingSchema.safeParse( json );
+		if ( ! parsed.success ) {
+			throw new PlatformError( 'unavailable', 'Teams answered with an unexpected online meeting body.' );
+		}
+		return parsed.data;
+	};
+
+	const toRecord = ( organizer: string, m: GraphOnlineMeeting ): MeetingRecord => {
+		const start = m.startDateTime ? new Date( m.startDateTime ) : undefined;
+		const end = m.endDateTime ? new Date( m.endDateTime ) : undefined;
+		const audio = m.audioConferencing;
+		const conferenceId = audio?.conferenceId ?? audio?.ConferenceId ?? null;
+		const numbers = [ ...( audio?.tollNumbers ?? [] ), ...( audio?.tollFreeNumbers ?? [] ), audio?.tollNumber, audio?.tollFreeNumber ]
+			.filter( ( n ): n is string => Boolean( n ) );
+		return {
+			meetingId: meetingKey( organizer, m.id ),
+			joinUrl: ( m.joinWebUrl ?? m.joinUrl ) as string,
+			hostUrl: null, // Teams has no host link: the organizer signs in.
+			password: m.joinMeetingIdSettings?.passcode ?? null,
+			dialInNumbers: [ ...new Set( numbers ) ].map( ( n ) => ( conferenceId ? `${ n },,${ conferenceId }#` : n ) ),
+			...( start && ! Number.isNaN( start.getTime() ) ? { start } : {} ),
+			...( start && end && ! Number.isNaN( end.getTime() ) ? { durationMinutes: Math.round( ( end.getTime() - start.getTime() ) / 60000 ) } : {} ),
+		};
+	};
+
+	const meetingPath = ( organizer: string, graphMeetingId: string ) =>
+		`/users/${ encodeURIComponent( organizer ) }/onlineMeetings/${ encodeURIComponent( graphMeetingId ) }`;
+
+	const create = async ( input: MeetingInput ): Promise< MeetingRecord > => {
+		requireConfigured();
+		const organizer = await organizerId( input.host.email );
+		const res = await call( 'POST', `/users/${ encodeURIComponent( organizer ) }/onlineMeetings`, input.host.email, createBody( input, settings ) );
+		return toRecord( organizer, parseMeeting( res.json ) );
+	};
+
+	const remove = async ( key: { organizerId: string; graphMeetingId: string } ) => {
+		try {
+			await call( 'DELETE', meetingPath( key.organizerId, key.graphMeetingId ), key.organizerId );
+		} catch ( error ) {
+			// Already gone: the goal is reached.
+			if ( error instanceof PlatformError && error.code === 'not_found' ) {
+				return;
+			}
+			throw error;
+		}
+	};
+
+	return {
+		id: 'teams',
+		// Recordings: not for standalone meetings (§2.4, §8). Passwords: the passcode is Teams' own.
+		capabilities: { recordings: false, waitingRoom: true, passwords: false, remote: true, maxParticipants: 1000 },
+
+		createMeeting: create,
+
+		async updateMeeting( meeting: MeetingRecord, input: MeetingInput ) {
+			const key = parseMeetingKey( meeting.meetingId );
+			if ( ! key ) {
+				throw new PlatformError( 'not_found', `Stored Teams meeting id ${ meeting.meetingId } does not name its organizer; a new meeting will be made.` );
+			}
+			// Without an e-mail for the provider, keep the organizer the meeting has.
+			const organizer = input.host.email.trim() ? await organizerId( input.host.email ) : key.organizerId;
+			if ( organizer.toLowerCase() !== key.organizerId.toLowerCase() ) {
+				// Another provider: the organizer is immutable (§2.3), so make it theirs and drop the old one.
+				const made = await create( input );
+				await remove( key ).catch( () => undefined );
+				return made;
+			}
+			// 200 with the full updated object (§2.3, §8), unlike Zoom.
+			const res = await call( 'PATCH', meetingPath( key.organizerId, key.graphMeetingId ), input.host.email, updateBody( input, settings ) );
+			if ( res.json === null ) {
+				const again = await call( 'GET', meetingPath( key.organizerId, key.graphMeetingId ), input.host.email );
+				return toRecord( key.organizerId, parseMeeting( again.json ) );
+			}
+			return toRecord( key.organizerId, parseMeeting( res.json ) );
+		},
+
+		async deleteMeeting( meeting: MeetingRecord ) {
+			const key = parseMeetingKey( meeting.meetingId );
+			if ( key ) {
+				await remove( key );
+			}
+		},
+
+		async getMeetingDetails( meeting: MeetingRecord ) {
+			const key = parseMeetingKey( meeting.meetingId );
+			if ( ! key ) {
+				return null;
+			}
+			try {
+				const res = await call( 'GET', meetingPath( key.organizerId, key.graphMeetingId ), key.organizerId );
+				return toRecord( key.organizerId, parseMeeting( res.json ) );
+			} catch ( error ) {
+				if ( error instanceof PlatformError && error.code === 'not_found' ) {
+					return null;
+				}
+				throw error;
+			}
+		},
+
+		async getJoinUrl( meeting: MeetingRecord ): Promise< JoinLink > {
+			// Everyone uses joinWebUrl; the organizer is recognised by their Teams sign-in.
+			return { url: meeting.joinUrl, expiresAt: null };
+		},
+
+		async listRecordings() {
+			return [];
+		},
+	};
+};
