@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is needed (first run), builds, and starts the offline demo: WordPress with the
-# BookingX stand-in and our plugin, the sidecar and the Jitsi fake, with sample bookings.
+# BookingX stand-in and our plugin, the sidecar and local fakes of Jitsi, Zoom, Teams (Graph) and Google, with sample bookings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

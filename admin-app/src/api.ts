@@ -6,6 +6,14 @@ import apiFetch from '@wordpress/api-fetch';
 import { createClient } from '@bkx-video/api-client';
 import type {
 	FieldErrors,
+	MeetOAuthDisconnectResponse,
+	MeetOAuthExchangeBody,
+	MeetOAuthExchangeResponse,
+	MeetOAuthStartResponse,
+	MeetOAuthStatus,
+	PlatformCheckBody,
+	PlatformCheckResult,
+	PlatformId,
 	SettingsUpdate,
 	SettingsView,
 	SidecarStatus,
@@ -124,6 +132,25 @@ export const api = {
 	},
 	status: {
 		get: (): Promise< SidecarStatus > => call( () => client.status.get() ),
+	},
+	platforms: {
+		check: (
+			platform: PlatformId,
+			body: PlatformCheckBody
+		): Promise< PlatformCheckResult > =>
+			call( () => client.platforms.check( platform, body ) ),
+		meetOAuth: {
+			start: (): Promise< MeetOAuthStartResponse > =>
+				call( () => client.platforms.meetOAuth.start() ),
+			exchange: (
+				body: MeetOAuthExchangeBody
+			): Promise< MeetOAuthExchangeResponse > =>
+				call( () => client.platforms.meetOAuth.exchange( body ) ),
+			status: (): Promise< MeetOAuthStatus > =>
+				call( () => client.platforms.meetOAuth.status() ),
+			disconnect: (): Promise< MeetOAuthDisconnectResponse > =>
+				call( () => client.platforms.meetOAuth.disconnect() ),
+		},
 	},
 };
 

@@ -79,6 +79,16 @@ export function getErrorMessage( error: {
 				'The server sent an unexpected answer. Please try again.',
 				'bookingx-video-consultation'
 			);
+		case 'oauth_state_invalid':
+			return __(
+				'This Google sign-in is not valid any more (it was used, expired or started by another administrator). Click “Connect Google account” again.',
+				'bookingx-video-consultation'
+			);
+		case 'oauth_code_rejected':
+			return __(
+				'Google did not accept the sign-in. Check the Google client ID, client secret and redirect URI, then click “Connect Google account” again.',
+				'bookingx-video-consultation'
+			);
 		case 'rest_no_route':
 			return __(
 				'The video consultation REST routes are missing. Is the plugin active?',

@@ -1,16 +1,36 @@
 /**
  * `pnpm demo`: the product running offline on this machine — WordPress with the BookingX stand-in
- * and our plugin, the sidecar, and the Jitsi fake — with sample bookings. Prints the URL, the
- * logins and the customers' invitation links; Ctrl-C stops everything and drops the database.
+ * and our plugin, the sidecar, and local fakes of Jitsi, Zoom, Microsoft Graph and Google — with
+ * sample bookings. Prints the URL, the logins, the customers' invitation links and the fakes'
+ * credentials (to try the setup wizard); Ctrl-C stops everything and drops the database.
  */
-import { invitationLink, siteLocal, startStack } from './stack';
+import { startGoogleFake } from '@bkx-video/platform-fakes';
+
+import { GRAPH_E2E, ZOOM_E2E, invitationLink, siteLocal, startStack } from './stack';
 
 const SITE_PORT = Number( process.env.BKX_DEMO_PORT ?? 8881 );
 const SIDECAR_PORT = Number( process.env.BKX_DEMO_SIDECAR_PORT ?? 8787 );
 const TZ = process.env.BKX_DEMO_TIMEZONE ?? 'Europe/Berlin';
 
-const stack = await startStack( { timezone: TZ, sitePort: SITE_PORT, sidecarPort: SIDECAR_PORT, sidecarEnv: { BKX_VIDEO_LOG_LEVEL: 'info' } } );
+const GOOGLE = { clientId: 'demo-google-client.apps.googleusercontent.com', clientSecret: 'demo-google-secret-0123456789', user: { email: 'owner@example.test', sub: '109876543210000000042' } };
+const google = await startGoogleFake( GOOGLE );
+const stack = await startStack( {
+	timezone: TZ,
+	sitePort: SITE_PORT,
+	sidecarPort: SIDECAR_PORT,
+	zoom: true,
+	graph: true,
+	sidecarEnv: {
+		BKX_VIDEO_LOG_LEVEL: 'info',
+		BKX_VIDEO_GOOGLE_OAUTH_URL: google.authUrl,
+		BKX_VIDEO_GOOGLE_TOKEN_URL: google.tokenUrl,
+		BKX_VIDEO_GOOGLE_REVOKE_URL: google.revokeUrl,
+		BKX_VIDEO_GOOGLE_CALENDAR_URL: google.calendarBase,
+	},
+} );
 const { site } = stack;
+// Google's consent page (the fake) sends the admin back to the setup wizard.
+google.setKnobs( { redirectUris: [ `${ site.url }/wp-admin/admin.php?page=bkx-video&bkx_video_oauth=meet` ] } );
 const now = Date.now();
 const samples = [
 	{ label: 'open now', start: new Date( now + 5 * 60_000 ), customer: { first_name: 'Olivia', last_name: 'Open', email: 'olivia@example.test', phone: '555-0101' } },
@@ -43,7 +63,7 @@ await stack.settle();
 
 const lines = [
 	'',
-	'BookingX Video Consultation demo is running (offline: Jitsi is a local fake).',
+	'BookingX Video Consultation demo is running (offline: Jitsi, Zoom, Teams and Google are local fakes).',
 	'',
 	`  Site:        ${ site.url }/`,
 	`  Join page:   ${ site.url }/video-consultation/`,
@@ -56,6 +76,11 @@ const lines = [
 	'',
 	'  Invitation links (guest customers, as e-mailed):',
 	...samples.map( ( s ) => `    ${ s.label.padEnd( 9 ) } ${ invitationLink( site, s.customer.email ) }` ),
+	'',
+	'  Try the setup wizard (Admin → Video Consultations → Setup wizard) with these fake accounts:',
+	`    Zoom:    account ID ${ ZOOM_E2E.accountId }, client ID ${ ZOOM_E2E.clientId }, client secret ${ ZOOM_E2E.clientSecret }, host user ${ ZOOM_E2E.user }`,
+	`    Teams:   tenant ID ${ GRAPH_E2E.tenantId }, client ID ${ GRAPH_E2E.clientId }, client secret ${ GRAPH_E2E.clientSecret }, organizer ${ GRAPH_E2E.provider.upn }`,
+	`    Google:  client ID ${ GOOGLE.clientId }, client secret ${ GOOGLE.clientSecret } (then "Connect Google account")`,
 	'',
 	'  Press Ctrl-C to stop; everything is removed (processes, database, files).',
 	'',
@@ -70,6 +95,7 @@ const stop = async () => {
 	stopping = true;
 	process.stdout.write( '\nStopping the demo…\n' );
 	await stack.stop();
+	await google.close();
 	process.exit( 0 );
 };
 process.on( 'SIGINT', () => void stop() );

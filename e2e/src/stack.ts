@@ -1,7 +1,9 @@
 /**
  * The whole product on loopback for end-to-end tests and the demo: a throwaway WordPress with the
  * BookingX stand-in and our plugin, the sidecar (the bundled program when built, else the sources),
- * and the Jitsi fake. Every process is stopped and the database dropped by `stop()`.
+ * and the Jitsi fake; on request also the Zoom and Graph fakes (the sidecar is pointed at them) and
+ * the SMTP fake (WordPress's wp_mail() then really sends to it). Every process is stopped and the
+ * database dropped by `stop()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,11 +11,33 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-import { startJitsiFake, type JitsiFake } from '@bkx-video/platform-fakes';
+import {
+	startGraphFake,
+	startJitsiFake,
+	startSmtpFake,
+	startZoomFake,
+	type GraphFake,
+	type GraphFakeOptions,
+	type JitsiFake,
+	type SmtpFake,
+	type ZoomFake,
+	type ZoomFakeOptions,
+} from '@bkx-video/platform-fakes';
 import { REPO_ROOT, startSite, type Site } from '@bkx-video/wp-harness';
 
 export const JITSI_APP_ID = 'bkx-e2e';
 export const JITSI_APP_SECRET = 'jitsi-e2e-secret-0123456789';
+
+/** Credentials the Zoom fake accepts when `startStack( { zoom: true } )`; the host is the harness's provider. */
+export const ZOOM_E2E = { accountId: 'e2e-zoom-account', clientId: 'e2e-zoom-client', clientSecret: 'e2e-zoom-secret-0123456789', user: 'provider@example.test' };
+
+/** Credentials the Graph fake accepts when `startStack( { graph: true } )`; the organizer is the harness's provider. */
+export const GRAPH_E2E = {
+	tenantId: 'e2e-tenant',
+	clientId: 'e2e-graph-client',
+	clientSecret: 'e2e-graph-secret-0123456789',
+	provider: { id: '5b0c6a2e-1111-4111-a111-00000000e2e0', upn: 'provider@example.test', displayName: 'Dr. Provider' },
+};
 
 export async function freePort(): Promise< number > {
 	return new Promise( ( resolve, reject ) => {
@@ -102,6 +126,12 @@ export interface Stack {
 	site: Site;
 	sidecar: Sidecar;
 	jitsi: JitsiFake;
+	/** Set with `zoom` in the options. */
+	zoom?: ZoomFake;
+	/** Set with `graph` in the options. */
+	graph?: GraphFake;
+	/** Set with `smtp: true`: every wp_mail() of the site arrives here (and `site.mails()` stays empty). */
+	smtp?: SmtpFake;
 	secret: string;
 	/** Saves settings through WordPress as the admin (the way the admin screen does). */
 	saveSettings( values: Record< string, unknown > ): Promise< void >;
@@ -122,6 +152,12 @@ export interface StackOptions {
 	/** Fixed ports (the demo); default free ones. */
 	sitePort?: number;
 	sidecarPort?: number;
+	/** Start the Zoom fake (true = ZOOM_E2E credentials) and point the sidecar at it. Settings are left to the test. */
+	zoom?: boolean | ZoomFakeOptions;
+	/** Start the Graph fake (true = GRAPH_E2E credentials) and point the sidecar at it. Settings are left to the test. */
+	graph?: boolean | GraphFakeOptions;
+	/** Start the SMTP fake and make WordPress send its mail there over SMTP (instead of capturing it). */
+	smtp?: boolean;
 }
 
 export async function startStack( options: StackOptions = {} ): Promise< Stack > {
@@ -129,12 +165,30 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 	const port = options.sidecarPort ?? ( await freePort() );
 	const jitsi = await startJitsiFake( { appId: JITSI_APP_ID, appSecret: JITSI_APP_SECRET } );
 	let site: Site | null = null;
+	let zoom: ZoomFake | undefined;
+	let graph: GraphFake | undefined;
+	let smtp: SmtpFake | undefined;
+	const closeFakes = async () => {
+		await Promise.all( [ jitsi.close(), zoom?.close(), graph?.close(), smtp?.close() ] );
+	};
 	try {
+		if ( options.zoom ) {
+			zoom = await startZoomFake( options.zoom === true ? { accountId: ZOOM_E2E.accountId, clientId: ZOOM_E2E.clientId, clientSecret: ZOOM_E2E.clientSecret, users: [ ZOOM_E2E.user ] } : options.zoom );
+		}
+		if ( options.graph ) {
+			graph = await startGraphFake(
+				options.graph === true ? { tenantId: GRAPH_E2E.tenantId, clientId: GRAPH_E2E.clientId, clientSecret: GRAPH_E2E.clientSecret, users: [ GRAPH_E2E.provider ] } : options.graph
+			);
+		}
+		if ( options.smtp ) {
+			smtp = await startSmtpFake();
+		}
 		site = await startSite( {
 			withPlugin: true,
 			...( options.sitePort ? { port: options.sitePort } : {} ),
 			...( options.muPlugins ? { muPlugins: options.muPlugins } : {} ),
 			timezone: options.timezone ?? 'Europe/Berlin',
+			...( smtp ? { mail: { smtp: { port: smtp.port } } } : {} ),
 			constants: { BKX_VIDEO_SIDECAR_URL: `http://127.0.0.1:${ port }`, BKX_VIDEO_SIDECAR_SECRET: secret },
 		} );
 		const sidecar = sidecarProcess( {
@@ -147,6 +201,8 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 			BKX_VIDEO_OUTBOX_POLL_SECONDS: '0.5',
 			BKX_VIDEO_RECONCILE_INTERVAL_SECONDS: '3600',
 			BKX_VIDEO_CACHE_TTL_SECONDS: '0',
+			...( zoom ? { BKX_VIDEO_ZOOM_API_URL: zoom.url, BKX_VIDEO_ZOOM_OAUTH_URL: zoom.oauthUrl } : {} ),
+			...( graph ? { BKX_VIDEO_GRAPH_URL: graph.url, BKX_VIDEO_MS_LOGIN_URL: graph.loginBase } : {} ),
 			...options.sidecarEnv,
 		} );
 		const s = site;
@@ -154,6 +210,9 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 			site: s,
 			sidecar,
 			jitsi,
+			...( zoom ? { zoom } : {} ),
+			...( graph ? { graph } : {} ),
+			...( smtp ? { smtp } : {} ),
 			secret,
 			async saveSettings( values ) {
 				const res = await s.rest( '/bookingx/v1/video/settings', { method: 'PUT', body: values, as: 'admin' } );
@@ -183,7 +242,7 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 			async stop() {
 				await sidecar.stop();
 				await s.stop();
-				await jitsi.close();
+				await closeFakes();
 			},
 		};
 		if ( options.startSidecar !== false ) {
@@ -202,7 +261,7 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 		return stack;
 	} catch ( error ) {
 		await site?.stop();
-		await jitsi.close();
+		await closeFakes();
 		throw error;
 	}
 }

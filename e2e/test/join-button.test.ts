@@ -2,6 +2,8 @@
  * The customer's and the provider's Join, in Chromium, against the real WordPress (stand-in
  * BookingX + our plugin), the sidecar and the Jitsi fake.
  */
+import { readFile } from 'node:fs/promises';
+
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -64,7 +66,7 @@ describe( 'Join button', () => {
 		expect( toProvider.length ).toBeGreaterThan( 0 );
 		expect( toProvider.some( ( m ) => m.message.includes( 'bkx_vc=' ) ) ).toBe( false );
 
-		const context = await browser.newContext( { timezoneId: VIEWER_TZ, locale: 'en-US' } );
+		const context = await browser.newContext( { timezoneId: VIEWER_TZ, locale: 'en-US', acceptDownloads: true } );
 		const page = await context.newPage();
 		const errors: string[] = [];
 		page.on( 'pageerror', ( e ) => errors.push( e.message ) );
@@ -80,6 +82,27 @@ describe( 'Join button', () => {
 		expect( details ).toContain( viewerTime( start ) );
 		expect( details ).toMatch( /EST/ );
 		expect( details ).toContain( 'Provider Test' );
+
+		// Add to calendar: Google and Outlook links and an .ics file, each with the personal link.
+		const uid = /UID:(\S+)/.exec( ics )![ 1 ];
+		await page.getByRole( 'button', { name: 'Add to calendar' } ).click();
+		const google = page.getByRole( 'link', { name: 'Google Calendar' } );
+		await expect.poll( () => google.isVisible() ).toBe( true );
+		const googleUrl = new URL( ( await google.getAttribute( 'href' ) )! );
+		expect( `${ googleUrl.origin }${ googleUrl.pathname }` ).toBe( 'https://calendar.google.com/calendar/render' );
+		const utc = ( d: Date ) => `${ d.toISOString().replace( /[-:]/g, '' ).slice( 0, 15 ) }Z`;
+		expect( googleUrl.searchParams.get( 'dates' )?.startsWith( `${ utc( start ) }/` ) ).toBe( true );
+		expect( googleUrl.searchParams.get( 'details' ) ).toContain( link );
+		const outlook = new URL( ( await page.getByRole( 'link', { name: 'Outlook' } ).getAttribute( 'href' ) )! );
+		expect( `${ outlook.origin }${ outlook.pathname }` ).toBe( 'https://outlook.office.com/calendar/deeplink/compose' );
+		expect( outlook.searchParams.get( 'startdt' ) ).toBe( `${ start.toISOString().slice( 0, 19 ) }Z` );
+		const [ download ] = await Promise.all( [ page.waitForEvent( 'download' ), page.getByRole( 'link', { name: /Download \.ics file/ } ).click() ] );
+		expect( download.suggestedFilename() ).toMatch( /^video-consultation-\d+\.ics$/ );
+		const file = ( await readFile( await download.path() ) ).toString();
+		expect( file ).toContain( 'METHOD:PUBLISH' );
+		expect( file ).toContain( `UID:${ uid }` ); // the invitation's UID: calendars merge the two
+		expect( file.replace( /\r\n[ \t]/g, '' ) ).toContain( link );
+
 		const button = page.getByRole( 'button', { name: 'Join consultation' } );
 		await expect.poll( () => button.isDisabled() ).toBe( true );
 		await expect.poll( () => page.getByRole( 'timer' ).innerText() ).toMatch( /Opens in \d{2}:\d{2}/ );

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 import autocannon from 'autocannon';
@@ -36,6 +37,17 @@ function identities( count: number, who: { sub: number; email: string }, method:
 		out.push( `${ header }.${ payload }.${ sig }` );
 	}
 	return out;
+}
+
+/** User and system CPU seconds the server process has used so far (Linux /proc; null elsewhere). */
+function cpuSeconds( pid: number | undefined ): { user: number; system: number } | null {
+	try {
+		// Fields after the parenthesised command name; utime and stime are the 12th and 13th (clock ticks, 100/s).
+		const fields = readFileSync( `/proc/${ pid }/stat`, 'utf8' ).split( ') ' )[ 1 ]!.split( ' ' );
+		return { user: Number( fields[ 11 ] ) / 100, system: Number( fields[ 12 ] ) / 100 };
+	} catch {
+		return null;
+	}
 }
 
 async function run( opts: autocannon.Options ): Promise< autocannon.Result > {
@@ -98,6 +110,7 @@ async function main(): Promise< void > {
 		const budget = 40_000 * DURATION;
 		const bareTokens = identities( budget, { sub: customer, email: 'customer@example.test' }, 'GET', '/bare' );
 		let b = 0;
+		const bareCpu = cpuSeconds( child.pid );
 		const bare = await run( {
 			url: base,
 			connections: CONNECTIONS,
@@ -106,6 +119,7 @@ async function main(): Promise< void > {
 		} );
 		const tokens = identities( Math.ceil( bare.requests.average * DURATION * 1.2 ) + 1000, { sub: customer, email: 'customer@example.test' }, 'POST', path );
 		let i = 0;
+		const bareCpuAfter = cpuSeconds( child.pid );
 		const join = await run( {
 			url: base,
 			connections: CONNECTIONS,
@@ -113,14 +127,20 @@ async function main(): Promise< void > {
 			requests: [ { method: 'POST', path, setupRequest: ( req ) => ( { ...req, headers: { ...req.headers, 'x-bkx-identity': tokens[ i++ ]! } } ) } ],
 		} );
 
-		const row = ( name: string, r: autocannon.Result ) =>
-			`${ name.padEnd( 28 ) } ${ r.requests.average.toFixed( 0 ).padStart( 8 ) } req/s   p50 ${ String( r.latency.p50 ).padStart( 4 ) } ms   p99 ${ String( r.latency.p99 ).padStart( 4 ) } ms   non-2xx ${ r.non2xx }   errors ${ r.errors }`;
+		const joinCpuAfter = cpuSeconds( child.pid );
+		// Server CPU per answered request: steadier than req/s when other work shares the machine.
+		const perRequest = ( before: typeof bareCpu, after: typeof bareCpu, r: autocannon.Result ) =>
+			before && after && r.requests.total
+				? `   server CPU ${ ( ( ( after.user - before.user ) * 1e6 ) / r.requests.total ).toFixed( 0 ) }+${ ( ( ( after.system - before.system ) * 1e6 ) / r.requests.total ).toFixed( 0 ) } µs/req (user+sys)`
+				: '';
+		const row = ( name: string, r: autocannon.Result, cpu: string ) =>
+			`${ name.padEnd( 32 ) } ${ r.requests.average.toFixed( 0 ).padStart( 6 ) } req/s   p50 ${ String( r.latency.p50 ).padStart( 3 ) } ms   p99 ${ String( r.latency.p99 ).padStart( 3 ) } ms   non-2xx ${ r.non2xx }   errors ${ r.errors }${ cpu }`;
 		const ratio = join.requests.average / bare.requests.average;
 		process.stdout.write(
 			[
 				`Sidecar join benchmark (${ CONNECTIONS } connections, ${ DURATION } s each, one run)`,
-				row( 'bare Fastify route', bare ),
-				row( 'POST /v1/consultations/:id/join', join ),
+				row( 'bare Fastify route', bare, perRequest( bareCpu, bareCpuAfter, bare ) ),
+				row( 'POST /v1/consultations/:id/join', join, perRequest( bareCpuAfter, joinCpuAfter, join ) ),
 				`ratio join/bare: ${ ratio.toFixed( 2 ) } (goal >= 0.50)   join p99: ${ join.latency.p99 } ms (goal <= 25 ms)`,
 				'',
 			].join( '\n' )

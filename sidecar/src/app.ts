@@ -13,20 +13,25 @@ import { AppError } from './errors';
 import { createConsultationMailJob } from './jobs/consultation-mail';
 import { createWorkers, type JobHandler, type Workers } from './jobs/workers';
 import { createTokenCache } from './platforms/_shared/oauth-tokens';
+import { createMeetOAuth, type MeetOAuth } from './platforms/meet/oauth';
 import type { PlatformEnv } from './platforms/video-platform';
 import errorHandler from './plugins/app/error-handler';
 import identity from './plugins/app/identity';
 import { createAccessTokensRepository } from './repositories/access-tokens-repository';
 import { createBookingsRepository } from './repositories/bookings-repository';
 import { createConsultationsRepository } from './repositories/consultations-repository';
+import { createPlatformHealthRepository } from './repositories/platform-health-repository';
+import { createPlatformsRepository } from './repositories/platforms-repository';
 import { createQueueRepository } from './repositories/queue-repository';
 import { createSettingsRepository } from './repositories/settings-repository';
 import healthRoutes from './routes/health';
 import internalRoutes from './routes/internal/index';
 import v1Routes from './routes/v1/index';
 import { createBookingSync, type BookingSync } from './services/booking-sync';
+import { createCalendarEntries, type CalendarEntries } from './services/calendar-entry';
 import { createConsultationsService, type ConsultationsService } from './services/consultations-service';
-import { createMailer } from './services/mailer';
+import { createMailer, createWpRelay } from './services/mailer';
+import { createPlatformHealth, type PlatformHealth } from './services/platform-health';
 import { createSettingsService } from './services/settings-service';
 import { VERSION } from './version';
 import type { SidecarStatus } from '@bkx-video/contracts';
@@ -41,6 +46,9 @@ declare module 'fastify' {
 			settings: SettingsService;
 			consultations: ConsultationsService;
 			sync: BookingSync;
+			health: PlatformHealth;
+			calendar: CalendarEntries;
+			meetOAuth: MeetOAuth;
 			status: () => Promise< SidecarStatus >;
 			migrationStatus: () => Promise< { current: string | null; pending: string[] } >;
 		};
@@ -129,12 +137,15 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 	const accessTokens = createAccessTokensRepository( knex, tables );
 	const queue = createQueueRepository( knex, tables );
 	const settings = createSettingsService( settingsRepo, config.cacheTtlSeconds, clock );
+	const platformsRepo = createPlatformsRepository( knex, tables, config.encryptionKey );
 	const platformEnv: PlatformEnv = {
 		clock,
 		tokens: createTokenCache( clock ),
 		urls: config.platformUrls,
 		timeoutMs: config.platformTimeoutMs,
+		grants: platformsRepo.grants,
 	};
+	let health: PlatformHealth | null = null;
 	const sync = createBookingSync( {
 		knex,
 		tables,
@@ -147,15 +158,37 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		clock,
 		platformEnv,
 		log: app.log,
+		health: () => health as PlatformHealth,
 	} );
 	// The relay's signature is checked against WordPress's own clock: it must carry wall-clock time,
 	// not the (test-controllable) business clock that schedules consultations and jobs.
 	const mailer = createMailer( { relayUrl: config.mailRelayUrl, secret: config.secret, clock: () => new Date() } );
+	health = createPlatformHealth( {
+		repo: createPlatformHealthRepository( knex, tables ),
+		queue,
+		settings,
+		consultations,
+		bookings,
+		platformEnv,
+		mailer,
+		relay: createWpRelay( { secret: config.secret, clock: () => new Date() } ),
+		// The plugin's health route sits beside its mail relay.
+		healthRelayUrl: config.mailRelayUrl.replace( /internal\/mail/, 'internal/health' ),
+		siteUrl: config.siteUrl,
+		clock,
+		log: app.log,
+		syncBooking: ( bookingId ) => sync.syncBooking( bookingId ),
+	} );
+	const platformHealth = health;
 	const mailDeps = { consultations, bookings, settings, mailer, secret: config.secret, siteUrl: config.siteUrl };
 	const handlers: Record< string, JobHandler > = {
 		'mail.invitation': createConsultationMailJob( mailDeps, 'invitation' ) as JobHandler,
 		'mail.update': createConsultationMailJob( mailDeps, 'update' ) as JobHandler,
 		'mail.cancellation': createConsultationMailJob( mailDeps, 'cancellation' ) as JobHandler,
+		'platform.probe': ( ( payload: { platform: never } ) => platformHealth.probe( payload ) ) as JobHandler,
+		'platform.recovered': ( ( payload: { platform: never } ) => platformHealth.recovered( payload ) ) as JobHandler,
+		'platform.health_mail': ( ( payload: { platform: never; episode: string } ) => platformHealth.mailAdmin( payload ) ) as JobHandler,
+		'platform.health_push': ( () => platformHealth.pushToWordPress() ) as JobHandler,
 	};
 	const workers = createWorkers( {
 		queue,
@@ -169,26 +202,32 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		reconcileIntervalSeconds: config.reconcileIntervalSeconds,
 	} );
 	app.decorate( 'workers', workers );
+	const consultationsService = createConsultationsService( {
+		consultations,
+		accessTokens,
+		bookings,
+		settings,
+		clock,
+		platformEnv,
+		cacheTtlSeconds: config.cacheTtlSeconds,
+		onStaleBooking: ( bookingId ) => {
+			sync.syncBooking( bookingId ).catch( ( error: unknown ) => app.log.warn( { err: error, bookingId }, 'sync after a stale join failed' ) );
+		},
+	} );
 	app.decorate( 'services', {
 		settings,
 		sync,
-		consultations: createConsultationsService( {
-			consultations,
-			accessTokens,
-			bookings,
-			settings,
-			clock,
-			platformEnv,
-			cacheTtlSeconds: config.cacheTtlSeconds,
-			onStaleBooking: ( bookingId ) => {
-				sync.syncBooking( bookingId ).catch( ( error: unknown ) => app.log.warn( { err: error, bookingId }, 'sync after a stale join failed' ) );
-			},
-		} ),
+		health: platformHealth,
+		meetOAuth: createMeetOAuth( { repo: platformsRepo, settings, platformEnv, siteUrl: config.siteUrl, clock, log: app.log } ),
+		consultations: consultationsService,
+		calendar: createCalendarEntries( { consultationsService, consultations, bookings, settings, siteUrl: config.siteUrl, clock } ),
 		migrationStatus: () => migrationStatus( knex, tables ),
 		status: async () => ( {
 			version: VERSION,
 			migrations: await migrationStatus( knex, tables ),
 			outbox_backlog: await queue.outboxBacklog(),
+			platform_health: await platformHealth.view(),
+			failovers: await platformHealth.failovers(),
 			time: clock().toISOString(),
 		} ),
 	} );

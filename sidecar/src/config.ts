@@ -55,6 +55,10 @@ export const EnvSchema = z.object( {
 	BKX_VIDEO_ZOOM_OAUTH_URL: z.url().default( 'https://zoom.us/oauth/token' ),
 	BKX_VIDEO_GRAPH_URL: z.url().default( 'https://graph.microsoft.com/v1.0' ),
 	BKX_VIDEO_MS_LOGIN_URL: z.url().default( 'https://login.microsoftonline.com' ),
+	BKX_VIDEO_GOOGLE_OAUTH_URL: z.url().default( 'https://accounts.google.com/o/oauth2/v2/auth' ),
+	BKX_VIDEO_GOOGLE_TOKEN_URL: z.url().default( 'https://oauth2.googleapis.com/token' ),
+	BKX_VIDEO_GOOGLE_REVOKE_URL: z.url().default( 'https://oauth2.googleapis.com/revoke' ),
+	BKX_VIDEO_GOOGLE_CALENDAR_URL: z.url().default( 'https://www.googleapis.com/calendar/v3' ),
 	BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS: z.coerce.number().min( 1 ).max( 120 ).default( 15 ),
 } );
 
@@ -75,7 +79,7 @@ export interface Config {
 	migrateOnStart: boolean;
 	cacheTtlSeconds: number;
 	mailRelayUrl: string;
-	platformUrls: { zoomApi: string; zoomOauth: string; graphApi: string; msLogin: string };
+	platformUrls: import( './platforms/video-platform' ).PlatformEnv[ 'urls' ];
 	platformTimeoutMs: number;
 }
 
@@ -136,6 +140,10 @@ export function loadConfig( env: NodeJS.ProcessEnv = process.env ): Config {
 			zoomOauth: e.BKX_VIDEO_ZOOM_OAUTH_URL,
 			graphApi: e.BKX_VIDEO_GRAPH_URL,
 			msLogin: e.BKX_VIDEO_MS_LOGIN_URL,
+			googleOauth: e.BKX_VIDEO_GOOGLE_OAUTH_URL,
+			googleToken: e.BKX_VIDEO_GOOGLE_TOKEN_URL,
+			googleRevoke: e.BKX_VIDEO_GOOGLE_REVOKE_URL,
+			googleCalendar: e.BKX_VIDEO_GOOGLE_CALENDAR_URL,
 		},
 		platformTimeoutMs: e.BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS * 1000,
 	};

@@ -280,6 +280,8 @@ export function bookingx( knex: Knex ) {
 /** A stand-in for the plugin's mail relay route: verifies the signature and records mails. */
 export async function startMailRelay( secret = SECRET ) {
 	const mails: Array< Record< string, unknown > > = [];
+	/** Integration-health pushes (the plugin's `internal/health` route), newest last. */
+	const health: Array< { platforms: Array< Record< string, unknown > > } > = [];
 	const keys = new Set< string >();
 	const server: Server = createServer( ( req, res ) => {
 		const chunks: Buffer[] = [];
@@ -298,6 +300,11 @@ export async function startMailRelay( secret = SECRET ) {
 				res.writeHead( 401, { 'content-type': 'application/json' } ).end( '{"code":"unauthenticated"}' );
 				return;
 			}
+			if ( String( req.url ).includes( 'internal/health' ) ) {
+				health.push( JSON.parse( body.toString() ) as ( typeof health )[ number ] );
+				res.writeHead( 200, { 'content-type': 'application/json' } ).end( '{"stored":true}' );
+				return;
+			}
 			const mail = JSON.parse( body.toString() ) as Record< string, unknown >;
 			const duplicate = keys.has( String( mail.idempotency_key ) );
 			keys.add( String( mail.idempotency_key ) );
@@ -311,7 +318,10 @@ export async function startMailRelay( secret = SECRET ) {
 	const { port } = server.address() as AddressInfo;
 	return {
 		url: `http://127.0.0.1:${ port }/`,
+		/** The relay URL as the plugin has it; the health route's URL is derived from it. */
+		wpUrl: `http://127.0.0.1:${ port }/?rest_route=/bookingx/v1/video/internal/mail`,
 		mails,
+		health,
 		close: () => new Promise< void >( ( resolve ) => server.close( () => resolve() ) ),
 	};
 }

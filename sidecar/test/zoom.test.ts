@@ -85,6 +85,8 @@ describe( 'Zoom meetings follow bookings', () => {
 		expect( body.start_time ).toMatch( /T09:00:00Z$/ ); // 10:00 in Berlin is 09:00 UTC in winter
 		expect( body.password ).toHaveLength( 6 );
 		expect( row.meeting_password ).toBe( body.password );
+		// Dial-in numbers are kept with the consultation, as Zoom gave them.
+		expect( JSON.parse( row.dial_in_numbers ) ).toEqual( [ 'US +1 5550100001', 'US +1 5550100002', 'DE +49 6950500001' ] );
 		await book( 'zack@example.test', 3, 12 );
 		expect( zoom.requests.filter( ( r ) => r.path.startsWith( '/oauth/token' ) ) ).toHaveLength( 1 );
 		// The token travels in the header, never in the query string.
@@ -130,6 +132,22 @@ describe( 'Zoom meetings follow bookings', () => {
 		await drain();
 		expect( apiCalls( 'DELETE', `/meetings/${ before.meeting_id }` ) ).toHaveLength( 1 );
 		expect( zoom.meetings.has( before.meeting_id ) || zoom.meetings.has( Number( before.meeting_id ) as never ) ).toBe( false );
+		expect( ( await rows() ).find( ( r ) => r.booking_id === bookingId ) ).toMatchObject( { status: 'cancelled' } );
+	} );
+
+	it( 'ends a meeting that is in progress when its booking is cancelled, then deletes it', async () => {
+		const bookingId = await book( 'live@example.test', 4, 13 );
+		const [ row ] = ( await rows() ).filter( ( r ) => r.booking_id === bookingId );
+		const live = zoom.meetings.get( row.meeting_id ) ?? zoom.meetings.get( Number( row.meeting_id ) as never );
+		live!.status = 'started';
+		await bx.setStatus( bookingId, 'bkx-cancelled' );
+		await bx.event( bookingId, 'booking.status' );
+		await drain();
+		const end = apiCalls( 'PUT', `/meetings/${ row.meeting_id }/status` );
+		expect( end ).toHaveLength( 1 );
+		expect( JSON.parse( end[ 0 ]!.body ) ).toEqual( { action: 'end' } );
+		expect( apiCalls( 'DELETE', `/meetings/${ row.meeting_id }` ) ).toHaveLength( 2 ); // refused with 3002, then done
+		expect( zoom.meetings.has( row.meeting_id ) || zoom.meetings.has( Number( row.meeting_id ) as never ) ).toBe( false );
 		expect( ( await rows() ).find( ( r ) => r.booking_id === bookingId ) ).toMatchObject( { status: 'cancelled' } );
 	} );
 

@@ -11,6 +11,8 @@ import { __, _n, sprintf } from '@wordpress/i18n';
 
 import { getErrorFix, getErrorMessage } from '../errors';
 import { store } from '../store';
+import FailoversList from './FailoversList';
+import PlatformHealthNotice from './PlatformHealthNotice';
 
 /** Whether the sidecar answers, its version and its pending migrations. */
 export default function SidecarStatusPanel() {
@@ -48,51 +50,60 @@ export default function SidecarStatusPanel() {
 	} else if ( status ) {
 		const pending = status.migrations.pending;
 		body = (
-			<dl className="bkx-video-admin__status-list">
-				<dt>{ __( 'Reachable', 'bookingx-video-consultation' ) }</dt>
-				<dd>{ __( 'Yes', 'bookingx-video-consultation' ) }</dd>
-				<dt>{ __( 'Version', 'bookingx-video-consultation' ) }</dt>
-				<dd>{ status.version }</dd>
-				<dt>
-					{ __(
-						'Pending migrations',
-						'bookingx-video-consultation'
-					) }
-				</dt>
-				<dd>
-					{ pending.length === 0
-						? __(
-								'None (database up to date)',
-								'bookingx-video-consultation'
-							)
-						: sprintf(
-								/* translators: 1: number of migrations, 2: their names. */
-								_n(
-									'%1$d pending: %2$s',
-									'%1$d pending: %2$s',
-									pending.length,
-									'bookingx-video-consultation'
-								),
-								pending.length,
-								pending.join( ', ' )
-							) }
-				</dd>
-				<dt>
-					{ __( 'Outbox backlog', 'bookingx-video-consultation' ) }
-				</dt>
-				<dd>
-					{ sprintf(
-						/* translators: %d: number of booking events not processed yet. */
-						_n(
-							'%d event',
-							'%d events',
-							status.outbox_backlog,
+			<>
+				<PlatformHealthNotice health={ status.platform_health ?? [] } />
+				<dl className="bkx-video-admin__status-list">
+					<dt>
+						{ __( 'Reachable', 'bookingx-video-consultation' ) }
+					</dt>
+					<dd>{ __( 'Yes', 'bookingx-video-consultation' ) }</dd>
+					<dt>{ __( 'Version', 'bookingx-video-consultation' ) }</dt>
+					<dd>{ status.version }</dd>
+					<dt>
+						{ __(
+							'Pending migrations',
 							'bookingx-video-consultation'
-						),
-						status.outbox_backlog
-					) }
-				</dd>
-			</dl>
+						) }
+					</dt>
+					<dd>
+						{ pending.length === 0
+							? __(
+									'None (database up to date)',
+									'bookingx-video-consultation'
+								)
+							: sprintf(
+									/* translators: 1: number of migrations, 2: their names. */
+									_n(
+										'%1$d pending: %2$s',
+										'%1$d pending: %2$s',
+										pending.length,
+										'bookingx-video-consultation'
+									),
+									pending.length,
+									pending.join( ', ' )
+								) }
+					</dd>
+					<dt>
+						{ __(
+							'Outbox backlog',
+							'bookingx-video-consultation'
+						) }
+					</dt>
+					<dd>
+						{ sprintf(
+							/* translators: %d: number of booking events not processed yet. */
+							_n(
+								'%d event',
+								'%d events',
+								status.outbox_backlog,
+								'bookingx-video-consultation'
+							),
+							status.outbox_backlog
+						) }
+					</dd>
+				</dl>
+				<FailoversList failovers={ status.failovers ?? [] } />
+			</>
 		);
 	} else {
 		body = <Spinner />;

@@ -86,6 +86,103 @@ function el< K extends keyof HTMLElementTagNameMap >(
 	return node;
 }
 
+/**
+ * "Add to calendar": a disclosure button that fetches the entry on first use (no request unless
+ * asked) and offers Google, Outlook and an `.ics` file (Apple Calendar, Thunderbird…).
+ * @param consultation
+ * @param token
+ */
+function addToCalendar(
+	consultation: () => ConsultationView | undefined,
+	token: string | undefined
+) {
+	const root = el( 'div', 'calendar' );
+	const toggle = el( 'button', 'calendar-toggle' );
+	toggle.type = 'button';
+	toggle.textContent = __( 'Add to calendar', 'bookingx-video-consultation' );
+	toggle.setAttribute( 'aria-expanded', 'false' );
+	const list = el( 'ul', 'calendar-links' );
+	list.id = `bkx-video-calendar-${ Math.random().toString( 36 ).slice( 2 ) }`;
+	list.hidden = true;
+	toggle.setAttribute( 'aria-controls', list.id );
+	const problem = el( 'p', 'calendar-error' );
+	problem.setAttribute( 'role', 'alert' );
+	problem.hidden = true;
+	root.append( toggle, list, problem );
+
+	const link = ( label: string, href: string, download?: string ) => {
+		const item = document.createElement( 'li' );
+		const a = document.createElement( 'a' );
+		a.textContent = label;
+		a.href = href;
+		if ( download ) {
+			a.download = download;
+		} else {
+			a.target = '_blank';
+			a.rel = 'noopener noreferrer';
+		}
+		item.append( a );
+		return item;
+	};
+
+	let loaded = false;
+	toggle.addEventListener( 'click', () => {
+		const c = consultation();
+		if ( ! c || toggle.getAttribute( 'aria-busy' ) === 'true' ) {
+			return;
+		}
+		if ( loaded ) {
+			list.hidden = ! list.hidden;
+			toggle.setAttribute( 'aria-expanded', String( ! list.hidden ) );
+			return;
+		}
+		toggle.setAttribute( 'aria-busy', 'true' );
+		problem.hidden = true;
+		client.consultations
+			.calendar( c.id, { accessToken: token } )
+			.then( ( entry ) => {
+				const file = URL.createObjectURL(
+					new Blob( [ entry.ics ], {
+						type: 'text/calendar;charset=utf-8',
+					} )
+				);
+				list.replaceChildren(
+					link(
+						__( 'Google Calendar', 'bookingx-video-consultation' ),
+						entry.google_url
+					),
+					link(
+						__( 'Outlook', 'bookingx-video-consultation' ),
+						entry.outlook_url
+					),
+					link(
+						__(
+							'Download .ics file (Apple Calendar and others)',
+							'bookingx-video-consultation'
+						),
+						file,
+						entry.filename
+					)
+				);
+				loaded = true;
+				list.hidden = false;
+				toggle.setAttribute( 'aria-expanded', 'true' );
+			} )
+			.catch( ( thrown: unknown ) => {
+				const error = asJoinError( thrown );
+				problem.textContent =
+					error.message ||
+					__(
+						'The calendar entry could not be loaded. Please try again.',
+						'bookingx-video-consultation'
+					);
+				problem.hidden = false;
+			} )
+			.finally( () => toggle.removeAttribute( 'aria-busy' ) );
+	} );
+	return { root };
+}
+
 function mount( root: HTMLElement ): void {
 	const options: JoinButtonOptions = {
 		buttonLabel: root.dataset.buttonLabel ?? '',
@@ -114,8 +211,10 @@ function mount( root: HTMLElement ): void {
 	login.textContent = __( 'Log in', 'bookingx-video-consultation' );
 	login.href = root.dataset.loginUrl ?? '';
 	details.hidden = countdown.hidden = button.hidden = login.hidden = true;
+	const calendar = addToCalendar( () => ui.consultation, token );
+	calendar.root.hidden = true;
 	status.before( details );
-	status.after( countdown, button, login );
+	status.after( countdown, button, login, calendar.root );
 
 	let ui: JoinUiState = { phase: 'loading', skewMs: 0, joining: false };
 	let timer: ReturnType< typeof setTimeout > | undefined;
@@ -162,6 +261,8 @@ function mount( root: HTMLElement ): void {
 			button.toggleAttribute( 'aria-busy', model.button.busy );
 		}
 		login.hidden = ! model.showLogin || ! login.getAttribute( 'href' );
+		calendar.root.hidden =
+			model.kind !== 'too_early' && model.kind !== 'open';
 
 		clearTimeout( timer );
 		if ( model.nextTickMs !== null ) {

@@ -2,15 +2,30 @@
  * The typed client: every response is parsed with its contract schema.
  */
 import {
+	CalendarEntrySchema,
 	ConsultationViewSchema,
 	JoinResponseSchema,
+	MeetOAuthDisconnectResponseSchema,
+	MeetOAuthExchangeResponseSchema,
+	MeetOAuthStartResponseSchema,
+	MeetOAuthStatusSchema,
+	PlatformCheckResultSchema,
 	SettingsViewSchema,
 	SidecarStatusSchema,
 	fieldErrorsFromIssues,
 } from '@bkx-video/contracts';
 import type {
+	CalendarEntry,
 	ConsultationView,
 	JoinResponse,
+	MeetOAuthDisconnectResponse,
+	MeetOAuthExchangeBody,
+	MeetOAuthExchangeResponse,
+	MeetOAuthStartResponse,
+	MeetOAuthStatus,
+	PlatformCheckBody,
+	PlatformCheckResult,
+	PlatformId,
 	SettingsUpdate,
 	SettingsView,
 	SidecarStatus,
@@ -34,6 +49,8 @@ export interface Client {
 		get( id: number, options?: AccessOptions ): Promise< ConsultationView >;
 		/** Mints a join URL for this viewer (POST …/consultations/{id}/join). */
 		join( id: number, options?: AccessOptions ): Promise< JoinResponse >;
+		/** "Add to calendar": the `.ics` and Google/Outlook links (GET …/consultations/{id}/calendar). */
+		calendar( id: number, options?: AccessOptions ): Promise< CalendarEntry >;
 	};
 	settings: {
 		get(): Promise< SettingsView >;
@@ -42,6 +59,24 @@ export interface Client {
 	};
 	status: {
 		get(): Promise< SidecarStatus >;
+	};
+	platforms: {
+		/**
+		 * Runs one setup-wizard step against the saved settings (POST …/platforms/{platform}/check).
+		 * A vendor refusal resolves with `ok: false` and the sentence for the admin; it does not throw.
+		 */
+		check( platform: PlatformId, body: PlatformCheckBody ): Promise< PlatformCheckResult >;
+		/** Google Meet's OAuth connection (…/platforms/meet/oauth…). */
+		meetOAuth: {
+			/** Where to send the browser for Google's consent (POST …/oauth/start). */
+			start(): Promise< MeetOAuthStartResponse >;
+			/** Trades the `code` and `state` Google sent back (POST …/oauth/exchange). */
+			exchange( body: MeetOAuthExchangeBody ): Promise< MeetOAuthExchangeResponse >;
+			/** Whether a Google account is connected (GET …/oauth). */
+			status(): Promise< MeetOAuthStatus >;
+			/** Forgets (and revokes) the connection (DELETE …/oauth). */
+			disconnect(): Promise< MeetOAuthDisconnectResponse >;
+		};
 	};
 }
 
@@ -87,6 +122,8 @@ export function createClient( { fetcher }: ClientOptions ): Client {
 				parseWith( ConsultationViewSchema, await send( fetcher, { path: paths.consultation( id, options ), method: 'GET' } ) ),
 			join: async ( id, options ) =>
 				parseWith( JoinResponseSchema, await send( fetcher, { path: paths.join( id, options ), method: 'POST' } ) ),
+			calendar: async ( id, options ) =>
+				parseWith( CalendarEntrySchema, await send( fetcher, { path: paths.calendar( id, options ), method: 'GET' } ) ),
 		},
 		settings: {
 			get: async () =>
@@ -97,6 +134,20 @@ export function createClient( { fetcher }: ClientOptions ): Client {
 		status: {
 			get: async () =>
 				parseWith( SidecarStatusSchema, await send( fetcher, { path: paths.status(), method: 'GET' } ) ),
+		},
+		platforms: {
+			check: async ( platform, body ) =>
+				parseWith( PlatformCheckResultSchema, await send( fetcher, { path: paths.platformCheck( platform ), method: 'POST', data: body } ) ),
+			meetOAuth: {
+				start: async () =>
+					parseWith( MeetOAuthStartResponseSchema, await send( fetcher, { path: paths.meetOAuthStart(), method: 'POST' } ) ),
+				exchange: async ( body ) =>
+					parseWith( MeetOAuthExchangeResponseSchema, await send( fetcher, { path: paths.meetOAuthExchange(), method: 'POST', data: body } ) ),
+				status: async () =>
+					parseWith( MeetOAuthStatusSchema, await send( fetcher, { path: paths.meetOAuth(), method: 'GET' } ) ),
+				disconnect: async () =>
+					parseWith( MeetOAuthDisconnectResponseSchema, await send( fetcher, { path: paths.meetOAuth(), method: 'DELETE' } ) ),
+			},
 		},
 	};
 }

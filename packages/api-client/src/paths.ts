@@ -28,10 +28,30 @@ function consultationPath( id: number ): string {
 	return `${ NAMESPACE }/consultations/${ id }`;
 }
 
+const PLATFORM_IDS = [ 'zoom', 'teams', 'meet', 'jitsi', 'webrtc' ];
+
+/** @throws {ApiError} `invalid_request` when `platform` is not a platform slug (no request is sent). */
+function platformPath( platform: string ): string {
+	if ( ! PLATFORM_IDS.includes( platform ) ) {
+		throw new ApiError( {
+			code: 'invalid_request',
+			message: 'Some details are missing or invalid.',
+			status: 0,
+			details: { platform: `Use one of ${ PLATFORM_IDS.join( ', ' ) }.` },
+		} );
+	}
+	return `${ NAMESPACE }/platforms/${ platform }`;
+}
+
 export const paths = {
 	current: ( options?: AccessOptions ) => withToken( `${ NAMESPACE }/consultations/current`, options ),
 	consultation: ( id: number, options?: AccessOptions ) => withToken( consultationPath( id ), options ),
 	join: ( id: number, options?: AccessOptions ) => withToken( `${ consultationPath( id ) }/join`, options ),
+	calendar: ( id: number, options?: AccessOptions ) => withToken( `${ consultationPath( id ) }/calendar`, options ),
 	settings: () => `${ NAMESPACE }/settings`,
 	status: () => `${ NAMESPACE }/status`,
+	platformCheck: ( platform: string ) => `${ platformPath( platform ) }/check`,
+	meetOAuth: () => `${ platformPath( 'meet' ) }/oauth`,
+	meetOAuthStart: () => `${ platformPath( 'meet' ) }/oauth/start`,
+	meetOAuthExchange: () => `${ platformPath( 'meet' ) }/oauth/exchange`,
 };

@@ -40,5 +40,7 @@ export const status: SidecarStatus = {
 	version: '0.1.0',
 	migrations: { current: '202511220900-create-video-consultations', pending: [] },
 	outbox_backlog: 0,
+	platform_health: [],
+	failovers: [],
 	time: '2030-01-01T09:45:00.000Z',
 };

@@ -54,6 +54,20 @@ export const JoinResponseSchema = z.object( {
 } );
 export type JoinResponse = z.infer< typeof JoinResponseSchema >;
 
+/**
+ * GET /consultations/{id}/calendar: "add to calendar" for the viewer. The `.ics` (METHOD:PUBLISH,
+ * same UID as the invitation, so calendars merge them) and the Google/Outlook links carry the
+ * viewer's own join page link — the personal one for a guest holding their token — never a
+ * platform URL or password.
+ */
+export const CalendarEntrySchema = z.object( {
+	filename: z.string(),
+	ics: z.string(),
+	google_url: z.url(),
+	outlook_url: z.url(),
+} );
+export type CalendarEntry = z.infer< typeof CalendarEntrySchema >;
+
 /** Query of the routes a guest can call with the access token from their invitation link. */
 export const AccessTokenQuerySchema = z.object( {
 	bkx_vc: z.string().regex( /^[A-Za-z0-9_-]{20,128}$/, 'This link is not valid.' ).optional(),

@@ -5,3 +5,5 @@ export * from './settings';
 export * from './consultation';
 export * from './outbox';
 export * from './status';
+export * from './platform-check';
+export * from './meet-oauth';

@@ -108,6 +108,8 @@ export interface GoogleFakeKnobs {
   includeErrorStatus: boolean;
   /** Calendar quota; null = off. */
   rateLimit: GoogleRateLimitKnob | null;
+  /** `timeZone` of the calendars in `events.list` answers [U: list is outside reference §3]. */
+  calendarTimeZone: string;
   /** Replace all armed failures with this one (null clears). `failWith()` appends instead. */
   failWith: GoogleFailWith | null;
 }
@@ -402,7 +404,7 @@ function mergePatch(target: Record<string, unknown>, patch: Record<string, unkno
 /**
  * Start the Google fake on 127.0.0.1 (random port).
  * Routes: `GET /o/oauth2/v2/auth` (consent, answers 302), `POST /token`, `POST /revoke`;
- * `POST /calendar/v3/calendars/{calendarId}/events`;
+ * `GET|POST /calendar/v3/calendars/{calendarId}/events` (list, insert);
  * `GET|PATCH|PUT|DELETE /calendar/v3/calendars/{calendarId}/events/{eventId}`;
  * control routes `GET /__fake/requests`, `GET /__fake/events` (not recorded, never failed/limited).
  */
@@ -461,6 +463,7 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
     deleteAgainStatus: 410,
     includeErrorStatus: true,
     rateLimit: null,
+    calendarTimeZone: 'UTC',
     failWith: null,
     ...stripUndefined(options),
   });
@@ -1016,6 +1019,42 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
     if (im !== undefined && im !== '*' && im !== ev.resource['etag']) throw new ApiError(412, 'conditionNotMet', 'Precondition Failed', { location: 'If-Match', locationType: 'header' });
   };
 
+  /**
+   * `events.list` (not in reference §3 [U]; the Calendar v3 shape): a harmless read for connection
+   * checks (`summary` is the calendar's name, the account's e-mail for the primary calendar).
+   * Supports `maxResults`, `showDeleted` and `privateExtendedProperty=name=value` (repeatable, all
+   * must match); no paging, no time filters. Reading does not advance pending conferences.
+   */
+  const listEvents = (calendarId: string, url: URL): Record<string, unknown> => {
+    const maxRaw = url.searchParams.get('maxResults');
+    const max = maxRaw === null ? 250 : Number(maxRaw);
+    if (!Number.isInteger(max) || max < 1 || max > 2500) throw badRequest('invalid', `Invalid value '${maxRaw}' for maxResults`, 'maxResults');
+    const showDeleted = url.searchParams.get('showDeleted') === 'true';
+    const filters = url.searchParams.getAll('privateExtendedProperty').map((f) => {
+      const at = f.indexOf('=');
+      if (at <= 0) throw badRequest('invalid', 'Invalid extended property constraint.', 'privateExtendedProperty');
+      return [f.slice(0, at), f.slice(at + 1)] as const;
+    });
+    const items = [...events.values()]
+      .filter((ev) => ev.calendarId === calendarId && (showDeleted || !ev.deleted))
+      .filter((ev) => {
+        const priv = (ev.resource['extendedProperties'] as { private?: Record<string, unknown> } | undefined)?.private ?? {};
+        return filters.every(([k, v]) => priv[k] === v);
+      })
+      .slice(0, max)
+      .map(eventView);
+    return {
+      kind: 'calendar#events',
+      etag: `"${knobs.now() * 1000}"`,
+      summary: calendarId,
+      updated: rfc3339(knobs.now() * 1000),
+      timeZone: knobs.calendarTimeZone,
+      accessRole: 'owner',
+      defaultReminders: [],
+      items,
+    };
+  };
+
   // --- Calendar: routing ------------------------------------------------------------------------
 
   const handleCalendar = (req: IncomingMessage, url: URL, raw: string, rec: GoogleRecordedRequest, res: ServerResponse): void => {
@@ -1028,7 +1067,11 @@ export async function startGoogleFake(options: GoogleFakeOptions = {}): Promise<
 
       const listRoute = /^\/calendars\/([^/]+)\/events\/?$/.exec(sub);
       if (listRoute) {
-        if (method !== 'POST') throw new ApiError(405, 'httpMethodNotAllowed', 'Method Not Allowed'); // list is not faked
+        if (method === 'GET') {
+          requireScope(token, false);
+          return json(200, listEvents(resolveCalendar(listRoute[1]!), url));
+        }
+        if (method !== 'POST') throw new ApiError(405, 'httpMethodNotAllowed', 'Method Not Allowed');
         requireScope(token, true);
         const calendarId = resolveCalendar(listRoute[1]!);
         const { version, sendUpdates } = queryParams(url);

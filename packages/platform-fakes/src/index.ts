@@ -70,3 +70,13 @@ export {
   type GoogleFailWith,
   type GoogleRecordedRequest,
 } from './google';
+export {
+  startSmtpFake,
+  type SmtpAttachment,
+  type SmtpFailure,
+  type SmtpFake,
+  type SmtpFakeOptions,
+  type SmtpMessage,
+  type SmtpRejection,
+  type SmtpStage,
+} from './smtp';

@@ -486,7 +486,7 @@ const meetingNotFound = (id: string): ApiError =>
 
 /**
  * Start the Zoom fake on 127.0.0.1 (random port).
- * Routes: `POST /oauth/token`; `POST|GET /v2/users/{userId}/meetings`;
+ * Routes: `POST /oauth/token`; `GET /v2/users/{userId}`; `POST|GET /v2/users/{userId}/meetings`;
  * `GET|PATCH|DELETE /v2/meetings/{id}`; `PUT /v2/meetings/{id}/status`;
  * control routes `GET /__fake/requests`, `GET /__fake/meetings` (not recorded, never failed/limited).
  */
@@ -1004,6 +1004,31 @@ export async function startZoomFake(options: ZoomFakeOptions = {}): Promise<Zoom
       const limited = rateLimited();
       if (limited) throw limited;
       const token = authenticate(req, url);
+
+      // `GET /users/{userId}`: the harmless read a connection check makes (§1.3: unknown user →
+      // 404 + 1001). The user object's fields beyond id/email are [U]: a plausible subset.
+      const userGet = /^\/users\/([^/]+)\/?$/.exec(sub);
+      if (userGet) {
+        const userId = decodeURIComponent(userGet[1]!);
+        if (method !== 'GET') throw new ApiError(405, { code: 405, message: 'Method not allowed.' });
+        if (!token.scope.split(' ').some((s) => s === 'user:read:admin' || s === 'user:read')) {
+          throw new ApiError(400, { code: 4711, message: 'Invalid access token, does not contain scopes:[user:read:admin, user:read].' });
+        }
+        const user = findUser(userId);
+        if (!user) throw new ApiError(404, { code: 1001, message: `User ${userId} not exist or not belong to this account.` });
+        const local = user.email.split('@')[0] ?? user.id;
+        return json(200, {
+          id: user.id,
+          email: user.email,
+          first_name: local,
+          last_name: '',
+          display_name: local,
+          type: 2,
+          status: 'active',
+          timezone: knobs.userDefaults.timezone,
+          account_id: knobs.accountId,
+        });
+      }
 
       const userRoute = /^\/users\/([^/]+)\/meetings\/?$/.exec(sub);
       if (userRoute) {

@@ -419,6 +419,25 @@ describe('Calendar insert with a Meet link (§3.2)', () => {
   });
 });
 
+describe('Calendar events.list (a harmless read; outside §3)', () => {
+  it('lists the calendar: summary is the account for primary, deleted events only with showDeleted, private property filter', async () => {
+    const token = (await login()).access;
+    const a = await api('POST', `${EVENTS}?conferenceDataVersion=1`, { body: eventBody(undefined, { extendedProperties: { private: { bkx: '1' } } }), token });
+    const b = await api('POST', `${EVENTS}?conferenceDataVersion=1`, { body: eventBody(undefined, { extendedProperties: { private: { bkx: '2' } } }), token });
+    await api('DELETE', `${EVENTS}/${b.json.id}`, { token });
+    const list = await api('GET', `${EVENTS}?maxResults=1`, { token });
+    expect(list.status).toBe(200);
+    expect(list.json).toMatchObject({ kind: 'calendar#events', summary: USER, timeZone: 'UTC', accessRole: 'owner' });
+    expect(list.json.items.map((e: { id: string }) => e.id)).toEqual([a.json.id]);
+    const all = await api('GET', `${EVENTS}?showDeleted=true`, { token });
+    expect(all.json.items).toHaveLength(2);
+    const filtered = await api('GET', `${EVENTS}?showDeleted=true&privateExtendedProperty=${encodeURIComponent('bkx=2')}`, { token });
+    expect(filtered.json.items.map((e: { id: string }) => e.id)).toEqual([b.json.id]);
+    expect((await api('GET', `${EVENTS}?maxResults=0`, { token })).status).toBe(400);
+    expect((await api('GET', '/calendars/other%40cal.test/events', { token })).status).toBe(404);
+  });
+});
+
 describe('Calendar get / patch / update / delete (§3.3)', () => {
   it('patch merges, keeps the conference, bumps sequence on time changes; sendUpdates recorded', async () => {
     const token = (await login()).access;

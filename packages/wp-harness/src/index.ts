@@ -2,6 +2,7 @@ export { startSite, PACKAGE_DIR, REPO_ROOT, FIXTURES_DIR, PLUGIN_SLUG } from './
 export type {
   Site,
   SiteOptions,
+  SmtpTarget,
   SiteUser,
   Session,
   Role,

@@ -44,6 +44,20 @@ export interface SiteOptions {
   wpSource?: string;
   /** MySQL connection. Default 127.0.0.1:3306 root ''. */
   db?: { host?: string; port?: number; user?: string; password?: string };
+  /**
+   * How wp_mail() delivers. 'capture' (default): a `pre_wp_mail` filter writes one JSON line per mail,
+   * read with `site.mails()`. `{ smtp }`: PHPMailer really sends over SMTP (isSMTP, no AUTH, no TLS),
+   * e.g. to the SMTP fake of @bkx-video/platform-fakes; `site.mails()` then stays empty.
+   */
+  mail?: 'capture' | { smtp: SmtpTarget };
+}
+
+export interface SmtpTarget {
+  /** Default 127.0.0.1. */
+  host?: string;
+  port: number;
+  /** Sender used when WordPress's default one is invalid (it is on a site at 127.0.0.1). Default wordpress@example.test. */
+  from?: string;
 }
 
 export interface SiteUser {
@@ -380,7 +394,7 @@ class SiteImpl {
     }
   }
 
-  /** Mails captured by the mail-capture mu-plugin, oldest first. */
+  /** Mails captured by the mail-capture mu-plugin, oldest first (always empty with `mail: { smtp }`). */
   mails(): CapturedMail[] {
     if (!existsSync(this.mailLog)) return [];
     return readFileSync(this.mailLog, 'utf8')
@@ -552,6 +566,8 @@ export async function startSite(options: SiteOptions = {}): Promise<Site> {
   if (withPlugin === true && !existsSync(pluginMain)) throw new Error(`withPlugin: true but ${pluginMain} does not exist`);
   const usePlugin = withPlugin === true || (withPlugin === 'auto' && existsSync(pluginMain));
 
+  const smtp = options.mail && options.mail !== 'capture' ? options.mail.smtp : null;
+  if (smtp && !(Number.isInteger(smtp.port) && smtp.port > 0)) throw new Error(`mail.smtp.port must be a port number, got ${String(smtp.port)}`);
   const port = options.port ?? (await freePort());
   const dbName = `bkx_wp_${randomBytes(5).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'bkx-wp-'));
@@ -596,6 +612,7 @@ export async function startSite(options: SiteOptions = {}): Promise<Site> {
       WP_AUTO_UPDATE_CORE: false,
       FS_METHOD: 'direct',
       BKX_TEST_MAIL_LOG: site.mailLog,
+      ...(smtp ? { BKX_TEST_SMTP_HOST: smtp.host ?? '127.0.0.1', BKX_TEST_SMTP_PORT: smtp.port, BKX_TEST_SMTP_FROM: smtp.from ?? 'wordpress@example.test' } : {}),
       ...(options.constants ?? {}),
     };
     for (const k of ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT']) {
@@ -610,7 +627,8 @@ export async function startSite(options: SiteOptions = {}): Promise<Site> {
 
     // 4. plugins
     cpSync(join(FIXTURES_DIR, 'bookingx-standin'), join(content, 'plugins', 'bookingx-standin'), { recursive: true });
-    for (const f of [join(FIXTURES_DIR, 'mu-plugins', 'bkx-test-mail-capture.php'), join(FIXTURES_DIR, 'mu-plugins', 'bkx-test-harness.php'), ...(options.muPlugins ?? [])]) {
+    const mailPlugin = smtp ? 'bkx-test-mail-smtp.php' : 'bkx-test-mail-capture.php';
+    for (const f of [join(FIXTURES_DIR, 'mu-plugins', mailPlugin), join(FIXTURES_DIR, 'mu-plugins', 'bkx-test-harness.php'), ...(options.muPlugins ?? [])]) {
       copyFileSync(f, join(content, 'mu-plugins', basename(f)));
     }
     if (usePlugin) {

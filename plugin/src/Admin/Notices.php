@@ -74,6 +74,8 @@ class Notices {
 			);
 		}
 
+		$this->render_platform_health();
+
 		if ( ! $this->config->is_configured() ) {
 			printf(
 				'<div class="notice notice-warning"><p>%s</p></div>',
@@ -87,6 +89,60 @@ class Notices {
 					),
 					array( 'code' => array() )
 				)
+			);
+		}
+	}
+	/**
+	 * One notice per video platform that refuses its credentials (pushed by the sidecar, see
+	 * Rest\HealthRelayRoute), with what the platform said and a link to the settings.
+	 *
+	 * @return void
+	 */
+	private function render_platform_health(): void {
+		$failing = get_option( 'bkx_video_platform_health', array() );
+		if ( ! is_array( $failing ) ) {
+			return;
+		}
+		foreach ( $failing as $item ) {
+			if ( ! is_array( $item ) || empty( $item['platform'] ) ) {
+				continue;
+			}
+			$since = isset( $item['since'] ) ? strtotime( (string) $item['since'] ) : false;
+			$count = isset( $item['affected_count'] ) ? (int) $item['affected_count'] : 0;
+			printf(
+				'<div class="notice notice-error bkx-video-health-notice" data-platform="%1$s"><p><strong>%2$s</strong> %3$s</p><p>%4$s %5$s <a href="%6$s">%7$s</a></p></div>',
+				esc_attr( (string) $item['platform'] ),
+				esc_html(
+					sprintf(
+						/* translators: %s: a video platform, e.g. Zoom */
+						__( '%s stopped working for video consultations.', 'bookingx-video-consultation' ),
+						isset( $item['label'] ) ? (string) $item['label'] : (string) $item['platform']
+					)
+				),
+				esc_html( isset( $item['message'] ) ? (string) $item['message'] : '' ),
+				esc_html(
+					false !== $since
+						? sprintf(
+							/* translators: %s: date and time */
+							__( 'Since %s.', 'bookingx-video-consultation' ),
+							wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), $since )
+						)
+						: ''
+				),
+				esc_html(
+					sprintf(
+						/* translators: %d: number of consultations */
+						_n(
+							'%d consultation is affected; it is repaired automatically once the credentials work again.',
+							'%d consultations are affected; they are repaired automatically once the credentials work again.',
+							$count,
+							'bookingx-video-consultation'
+						),
+						$count
+					)
+				),
+				esc_url( admin_url( 'admin.php?page=bkx-video' ) ),
+				esc_html__( 'Open the video settings', 'bookingx-video-consultation' )
 			);
 		}
 	}

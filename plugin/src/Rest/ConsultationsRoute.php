@@ -60,6 +60,14 @@ class ConsultationsRoute extends ProxyRoute {
 					'args'                => array_merge( $id_arg, $token_arg ),
 				),
 			),
+			self::PATH_PREFIX . '/consultations/(?P<id>\d+)/calendar' => array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'proxy' ),
+					'permission_callback' => $permission,
+					'args'                => array_merge( $id_arg, $token_arg ),
+				),
+			),
 			self::PATH_PREFIX . '/consultations/(?P<id>\d+)/join'    => array(
 				array(
 					'methods'             => WP_REST_Server::CREATABLE,

@@ -64,6 +64,13 @@ class MailRelayRoute implements Route {
 	private $alt_body = '';
 
 	/**
+	 * Content type of each attachment of the message being sent, by temp file path, for phpmailer_init.
+	 *
+	 * @var array<string, string>
+	 */
+	private $attachment_types = array();
+
+	/**
 	 * Reason of the last wp_mail() failure.
 	 *
 	 * @var string
@@ -171,7 +178,7 @@ class MailRelayRoute implements Route {
 	 * @param string $raw    Raw body.
 	 * @return true|WP_Error Error message for the log only.
 	 */
-	private function verify( string $header, string $raw ) {
+	protected function verify( string $header, string $raw ) {
 		$token = trim( preg_replace( '/^Bearer\s+/i', '', $header ) );
 		if ( '' === $token ) {
 			return new WP_Error( 'no_signature', 'no X-BKX-Signature header' );
@@ -289,12 +296,15 @@ class MailRelayRoute implements Route {
 						: false;
 					if ( '' === $filename || ! isset( $attachment['content_type'] ) || ! is_string( $attachment['content_type'] ) ) {
 						$errors[ 'attachments.' . $i ] = __( 'Each attachment needs a filename, a content type and base64 content.', 'bookingx-video-consultation' );
+					} elseif ( ! self::is_content_type( $attachment['content_type'] ) ) {
+						$errors[ 'attachments.' . $i . '.content_type' ] = __( 'The content type is not a valid MIME type.', 'bookingx-video-consultation' );
 					} elseif ( false === $content || strlen( $content ) > self::MAX_ATTACHMENT_BYTES ) {
 						$errors[ 'attachments.' . $i . '.content_base64' ] = __( 'The attachment content is not valid base64 or is too large.', 'bookingx-video-consultation' );
 					} else {
 						$attachments[] = array(
-							'filename' => $filename,
-							'content'  => $content,
+							'filename'     => $filename,
+							'content_type' => $attachment['content_type'],
+							'content'      => $content,
 						);
 					}
 				}
@@ -328,6 +338,19 @@ class MailRelayRoute implements Route {
 			$recipient = $matches[1];
 		}
 		return false !== is_email( trim( $recipient ) );
+	}
+
+	/**
+	 * Whether a value is a MIME type with optional parameters (`text/calendar; method=REQUEST; charset=UTF-8`).
+	 * PHPMailer writes it into the part's header as it is, so nothing else (no line breaks) gets through.
+	 *
+	 * @param string $value Content type from the body.
+	 * @return bool
+	 */
+	private static function is_content_type( string $value ): bool {
+		$token   = '[A-Za-z0-9!#$&^_.+-]+';
+		$pattern = '~^' . $token . '/' . $token . '(?:[ \t]*;[ \t]*' . $token . '=(?:' . $token . '|"[^"\\\\\r\n]*"))*\z~';
+		return strlen( $value ) <= 200 && 1 === preg_match( $pattern, $value );
 	}
 
 	/**
@@ -369,19 +392,23 @@ class MailRelayRoute implements Route {
 					$this->cleanup( $dir, $files );
 					return $this->mail_failed( 'cannot write an attachment' );
 				}
-				$files[] = $path;
+				$files[]                         = $path;
+				$this->attachment_types[ $path ] = $attachment['content_type'];
 			}
 		}
 
 		$this->alt_body   = $mail['text'];
 		$this->mail_error = '';
 		add_action( 'phpmailer_init', array( $this, 'set_alt_body' ) );
+		add_action( 'phpmailer_init', array( $this, 'set_attachment_types' ) );
 		add_action( 'wp_mail_failed', array( $this, 'remember_failure' ) );
 		try {
 			$sent = wp_mail( $mail['to'], $mail['subject'], $mail['html'], array( 'Content-Type: text/html; charset=UTF-8' ), $files );
 		} finally {
 			remove_action( 'phpmailer_init', array( $this, 'set_alt_body' ) );
+			remove_action( 'phpmailer_init', array( $this, 'set_attachment_types' ) );
 			remove_action( 'wp_mail_failed', array( $this, 'remember_failure' ) );
+			$this->attachment_types = array();
 			$this->cleanup( $dir, $files );
 		}
 
@@ -397,6 +424,29 @@ class MailRelayRoute implements Route {
 	public function set_alt_body( $phpmailer ): void {
 		if ( '' !== $this->alt_body ) {
 			$phpmailer->AltBody = $this->alt_body; // phpcs:ignore WordPress.NamingConventions.ValidVariableName.UsedPropertyNotSnakeCase
+		}
+	}
+
+	/**
+	 * Gives our attachments the content type the sidecar sent. wp_mail() attaches files by path, so
+	 * PHPMailer guesses `text/calendar` from `.ics` and loses `method=REQUEST|CANCEL`, which iMIP
+	 * (RFC 6047 §2.4) requires on the calendar part. Only when every attachment is one of ours, so
+	 * another plugin's attachments are never touched. Hooked on `phpmailer_init` while our message is sent.
+	 *
+	 * @param \PHPMailer\PHPMailer\PHPMailer $phpmailer Mailer.
+	 * @return void
+	 */
+	public function set_attachment_types( $phpmailer ): void {
+		$current = $phpmailer->getAttachments();
+		foreach ( $current as $attachment ) {
+			if ( ! empty( $attachment[5] ) || ! isset( $this->attachment_types[ $attachment[0] ] ) ) {
+				return;
+			}
+		}
+		$phpmailer->clearAttachments();
+		foreach ( $current as $attachment ) {
+			// [0] path, [2] name, [3] encoding, [6] disposition: as wp_mail() added it, with our type.
+			$phpmailer->addAttachment( $attachment[0], $attachment[2], $attachment[3], $this->attachment_types[ $attachment[0] ], $attachment[6] );
 		}
 	}
 

@@ -72,9 +72,11 @@ final class RouteRegistry {
 		$routes = array(
 			new ConsultationsRoute( $this->client, $this->signer ),
 			new SettingsRoute( $this->client, $this->signer ),
+			new PlatformsRoute( $this->client, $this->signer ),
 			new StatusRoute( $this->client, $this->signer ),
 			new WebhookRoute( $this->client, $this->signer ),
 			new MailRelayRoute( $this->config ),
+			new HealthRelayRoute( $this->config ),
 		);
 		$keyed = array();
 		foreach ( $routes as $route ) {

@@ -14,6 +14,7 @@ export interface Tables {
 	webhookEvents: string;
 	accessTokens: string;
 	auditLog: string;
+	platformHealth: string;
 	migrations: string;
 	migrationsLock: string;
 	// WordPress's own tables (read only).
@@ -39,6 +40,7 @@ export function tableNames( prefix: string ): Tables {
 		webhookEvents: ours( 'webhook_events' ),
 		accessTokens: ours( 'access_tokens' ),
 		auditLog: ours( 'audit_log' ),
+		platformHealth: ours( 'platform_health' ),
 		migrations: ours( 'migrations' ),
 		migrationsLock: ours( 'migrations_lock' ),
 		posts: `${ prefix }posts`,

@@ -2,12 +2,19 @@
  * Background work of one sidecar instance: drains the outbox, runs due jobs and reconciles on a
  * timer. Each step is also callable directly (tests, the nudge route). Several instances share
  * the work through SKIP LOCKED claims.
+ *
+ * Booking syncs run a few at a time (bounded by the connection pool: each holds a lock connection
+ * while its queries use another), and each booking succeeds or fails on its own. When a platform
+ * answers 429, the instance stops starting syncs until its Retry-After has passed (one shared "not
+ * before", so the rest of the queue does not hammer a limited API), gives the claimed rows it has
+ * not started back for that moment, and wakes itself up then instead of waiting for the next poll.
  */
 import type { FastifyBaseLogger } from 'fastify';
 
+import { PlatformError } from '../platforms/video-platform';
 import type { BookingsRepository } from '../repositories/bookings-repository';
 import type { ConsultationsRepository } from '../repositories/consultations-repository';
-import type { Job, QueueRepository } from '../repositories/queue-repository';
+import { retryDelaySeconds, type Job, type QueueRepository } from '../repositories/queue-repository';
 import type { BookingSync } from '../services/booking-sync';
 
 export type JobHandler = ( payload: never, idempotencyKey: string ) => Promise< void >;
@@ -22,39 +29,163 @@ interface Deps {
 	clock: () => Date;
 	outboxPollSeconds: number;
 	reconcileIntervalSeconds: number;
+	/** Syncs at once; default from the pool size ({@link syncConcurrency}). */
+	concurrency?: number;
 }
 
 const BATCH = 50;
 const LEASE_SECONDS = 120;
+/** Claim rounds per drain (50 rows each): bounds one drain; the next poll or wake-up continues. */
+const MAX_ROUNDS = 200;
+/**
+ * A Retry-After up to this long pauses the whole instance (per-second limits: Zoom's QPS, Graph's
+ * throttling). A longer one (Zoom's per-user daily cap, until midnight UTC) only delays the event
+ * that met it, so other hosts and platforms carry on.
+ */
+export const MAX_SHARED_PAUSE_SECONDS = 60;
+
+/** Syncs at once for a pool of `poolMax` connections: two per sync, two spare for HTTP, at most 8. */
+export function syncConcurrency( poolMax: number ): number {
+	return Math.max( 1, Math.min( 8, Math.floor( ( poolMax - 2 ) / 2 ) ) );
+}
+
+/**
+ * Runs `work` over `items`, at most `limit` at a time, and starts no new item once `halt()` is
+ * true. `work` must not throw. Returns the items never started.
+ */
+async function runBounded< T >( items: T[], limit: number, halt: () => boolean, work: ( item: T ) => Promise< void > ): Promise< T[] > {
+	let next = 0;
+	const lane = async () => {
+		while ( next < items.length && ! halt() ) {
+			await work( items[ next++ ]! );
+		}
+	};
+	await Promise.all( Array.from( { length: Math.max( 1, Math.min( limit, items.length ) ) }, lane ) );
+	return items.slice( next );
+}
 
 export function createWorkers( deps: Deps ) {
 	const { queue, sync, log, clock } = deps;
+	const concurrency = deps.concurrency ?? syncConcurrency( queue.connectionLimit() );
 	const timers: NodeJS.Timeout[] = [];
 	let draining: Promise< number > | null = null;
 	let drainAgain = false;
 	let stopped = false;
+	let running = false;
+	let reconciling: Promise< { checked: number; failed: number } > | null = null;
+	/** The shared "not before" (clock ms) after a 429; 0 when no platform asked us to wait. */
+	let pausedUntil = 0;
+	let wake: NodeJS.Timeout | null = null;
+	const sleepers = new Set< () => void >();
+	let jobsRun: Promise< number > | null = null;
+	let jobsAgain = false;
+
+	const pauseLeftMs = () => ( pausedUntil ? pausedUntil - clock().getTime() : 0 );
+	const halted = () => stopped || pauseLeftMs() > 0;
+
+	/** Drains again when the pause ends (only while started: tests drive the steps themselves). */
+	function scheduleWake(): void {
+		if ( ! running || stopped ) {
+			return;
+		}
+		if ( wake ) {
+			clearTimeout( wake );
+		}
+		wake = setTimeout( () => {
+			wake = null;
+			if ( pauseLeftMs() > 0 ) {
+				scheduleWake();
+				return;
+			}
+			safely( 'outbox drain', drainThenJobs )();
+		}, Math.max( 0, pauseLeftMs() ) + 5 );
+		wake.unref();
+	}
+
+	/**
+	 * Records a vendor's "wait": pauses the instance for short waits and plans the wake-up.
+	 * Returns the retry delay from `now` (the same moment the caller stores, so a row is never
+	 * due after the pause it belongs to ends).
+	 */
+	function noteFailure( error: unknown, attempts: number, bookingId: number, now: Date ): number {
+		const limited = error instanceof PlatformError && error.code === 'rate_limited';
+		const delay = retryDelaySeconds( attempts, {
+			rateLimited: limited,
+			retryAfterSeconds: error instanceof PlatformError ? error.retryAfterSeconds : undefined,
+		} );
+		if ( limited && delay <= MAX_SHARED_PAUSE_SECONDS ) {
+			const until = now.getTime() + delay * 1000;
+			if ( until > pausedUntil ) {
+				pausedUntil = until;
+				log.info( { bookingId, seconds: delay }, 'platform rate limit: pausing syncs until its Retry-After has passed' );
+				scheduleWake();
+			}
+		}
+		return delay;
+	}
+
+	/** Waits out a short pause (reconcile); returns early when the instance stops. */
+	async function waitOutPause(): Promise< void > {
+		const left = pauseLeftMs();
+		if ( left <= 0 || stopped ) {
+			return;
+		}
+		await new Promise< void >( ( resolve ) => {
+			const done = () => {
+				clearTimeout( timer );
+				sleepers.delete( done );
+				resolve();
+			};
+			const timer = setTimeout( done, Math.min( left, MAX_SHARED_PAUSE_SECONDS * 1000 ) + 5 );
+			sleepers.add( done );
+		} );
+	}
+
+	async function syncEvents( bookingId: number, ids: number[], attempts: number ): Promise< void > {
+		try {
+			await sync.syncBooking( bookingId );
+			await queue.markEventsDone( ids, clock() );
+		} catch ( error ) {
+			const now = clock();
+			const delay = noteFailure( error, attempts + 1, bookingId, now );
+			log.warn( { err: error, bookingId, retryInSeconds: delay }, 'outbox event failed; will retry with backoff' );
+			await queue.markEventsFailed( ids, error instanceof Error ? error.message : String( error ), now, delay ).catch( ( e: unknown ) => {
+				// The claim expires by itself; the rows are retried after the lease.
+				log.error( { err: e, bookingId }, 'could not record the failed outbox event' );
+			} );
+		}
+	}
 
 	async function drainOnce(): Promise< number > {
 		let handled = 0;
-		for ( let round = 0; round < 100 && ! stopped; round++ ) {
+		if ( pausedUntil && pauseLeftMs() <= 0 ) {
+			pausedUntil = 0;
+		}
+		for ( let round = 0; round < MAX_ROUNDS && ! halted(); round++ ) {
 			const events = await queue.claimEvents( BATCH, LEASE_SECONDS, clock() );
 			if ( ! events.length ) {
 				break;
 			}
-			const byBooking = new Map< number, number[] >();
+			// Several rows of one booking need one sync.
+			const byBooking = new Map< number, { ids: number[]; attempts: number } >();
 			for ( const e of events ) {
-				byBooking.set( e.bookingId, [ ...( byBooking.get( e.bookingId ) ?? [] ), e.id ] );
+				const group = byBooking.get( e.bookingId ) ?? { ids: [], attempts: 0 };
+				group.ids.push( e.id );
+				group.attempts = Math.max( group.attempts, e.attempts );
+				byBooking.set( e.bookingId, group );
 			}
-			for ( const [ bookingId, ids ] of byBooking ) {
-				try {
-					await sync.syncBooking( bookingId );
-					await queue.markEventsDone( ids, clock() );
-				} catch ( error ) {
-					log.warn( { err: error, bookingId }, 'outbox event failed; will retry with backoff' );
-					const retryAfter = ( error as { retryAfterSeconds?: number } ).retryAfterSeconds ?? 0;
-					await queue.markEventsFailed( ids, error instanceof Error ? error.message : String( error ), clock(), retryAfter );
-				}
-				handled += ids.length;
+			const notStarted = await runBounded( [ ...byBooking ], concurrency, halted, async ( [ bookingId, group ] ) => {
+				await syncEvents( bookingId, group.ids, group.attempts );
+				handled += group.ids.length;
+			} );
+			if ( notStarted.length ) {
+				// Paused (or stopping): these were not tried, so they keep their attempts and are
+				// claimable again when the platform accepts calls (at once when stopping).
+				await queue.releaseEvents(
+					notStarted.flatMap( ( [ , g ] ) => g.ids ),
+					new Date( Math.max( clock().getTime(), pausedUntil ) )
+				);
+				break;
 			}
 		}
 		return handled;
@@ -71,7 +202,7 @@ export function createWorkers( deps: Deps ) {
 			do {
 				drainAgain = false;
 				total += await drainOnce();
-			} while ( drainAgain && ! stopped );
+			} while ( drainAgain && ! halted() );
 			return total;
 		} )().finally( () => {
 			draining = null;
@@ -93,7 +224,7 @@ export function createWorkers( deps: Deps ) {
 		}
 	}
 
-	async function runDueJobs(): Promise< number > {
+	async function runDueJobsOnce(): Promise< number > {
 		let handled = 0;
 		for ( let round = 0; round < 20 && ! stopped; round++ ) {
 			const jobs = await queue.claimJobs( 10, LEASE_SECONDS, clock() );
@@ -108,22 +239,64 @@ export function createWorkers( deps: Deps ) {
 		return handled;
 	}
 
-	/** Compares bookings with consultations and fixes drift (missed hooks, failed calls). */
-	async function reconcile(): Promise< { checked: number; failed: number } > {
-		const ids = new Set( [ ...( await deps.bookings.listVideoBookingIds( clock() ) ), ...( await deps.consultations.listOpenBookingIds() ) ] );
-		let failed = 0;
-		for ( const id of ids ) {
-			if ( stopped ) {
-				break;
-			}
-			try {
-				await sync.syncBooking( id, { verifyRemote: true } );
-			} catch ( error ) {
-				failed++;
-				log.warn( { err: error, bookingId: id }, 'reconcile could not sync booking' );
-			}
+	/**
+	 * Runs due jobs. Concurrent calls (a nudge per booking request, the timer) coalesce into one
+	 * extra pass, as for the outbox: claims racing each other on one instance only deadlock.
+	 */
+	async function runDueJobs(): Promise< number > {
+		if ( jobsRun ) {
+			jobsAgain = true;
+			return jobsRun;
 		}
-		return { checked: ids.size, failed };
+		jobsRun = ( async () => {
+			let total = 0;
+			do {
+				jobsAgain = false;
+				total += await runDueJobsOnce();
+			} while ( jobsAgain && ! stopped );
+			return total;
+		} )().finally( () => {
+			jobsRun = null;
+		} );
+		return jobsRun;
+	}
+
+	/**
+	 * Compares bookings with consultations and fixes drift (missed hooks, failed calls). A couple of
+	 * bookings at a time, waiting out a platform's short Retry-After; one pass at a time.
+	 */
+	async function reconcile(): Promise< { checked: number; failed: number } > {
+		if ( reconciling ) {
+			return reconciling;
+		}
+		reconciling = ( async () => {
+			const ids = [ ...new Set( [ ...( await deps.bookings.listVideoBookingIds( clock() ) ), ...( await deps.consultations.listOpenBookingIds() ) ] ) ];
+			let failed = 0;
+			// Half the lanes: a reconcile pass may overlap a drain, and both hold lock connections.
+			const notStarted = await runBounded( ids, Math.max( 1, Math.floor( concurrency / 2 ) ), () => stopped, async ( id ) => {
+				await waitOutPause();
+				if ( stopped ) {
+					return;
+				}
+				try {
+					await sync.syncBooking( id, { verifyRemote: true } );
+				} catch ( error ) {
+					failed++;
+					noteFailure( error, 1, id, clock() );
+					log.warn( { err: error, bookingId: id }, 'reconcile could not sync booking' );
+				}
+			} );
+			return { checked: ids.length - notStarted.length, failed };
+		} )().finally( () => {
+			reconciling = null;
+		} );
+		return reconciling;
+	}
+
+	/** A drain, then the jobs it queued (invitations) and any others due. */
+	async function drainThenJobs(): Promise< void > {
+		await drainOutbox();
+		await runDueJobs();
 	}
 
 	const safely = ( name: string, fn: () => Promise< unknown > ) => () => {
@@ -136,27 +309,32 @@ export function createWorkers( deps: Deps ) {
 		reconcile,
 		/** Work now (after a nudge from PHP), without waiting for the next poll. */
 		nudge() {
-			safely( 'outbox drain', async () => {
-				await drainOutbox();
-				await runDueJobs();
-			} )();
+			safely( 'outbox drain', drainThenJobs )();
 		},
 		start() {
 			stopped = false;
+			running = true;
 			safely( 'start-up reconcile', async () => {
 				await reconcile();
 				await drainOutbox();
 				await runDueJobs();
 			} )();
-			timers.push( setInterval( safely( 'outbox drain', drainOutbox ), deps.outboxPollSeconds * 1000 ) );
-			timers.push( setInterval( safely( 'jobs', runDueJobs ), Math.max( 1, deps.outboxPollSeconds ) * 1000 ) );
+			timers.push( setInterval( safely( 'outbox drain', drainThenJobs ), deps.outboxPollSeconds * 1000 ) );
+			// Bookings first: while the outbox drains, jobs wait for the drain to end (it runs them).
+			timers.push( setInterval( safely( 'jobs', async () => ( draining ? 0 : runDueJobs() ) ), Math.max( 1, deps.outboxPollSeconds ) * 1000 ) );
 			timers.push( setInterval( safely( 'reconcile', reconcile ), deps.reconcileIntervalSeconds * 1000 ) );
 			timers.forEach( ( t ) => t.unref() );
 		},
 		async stop() {
 			stopped = true;
+			running = false;
 			timers.splice( 0 ).forEach( clearInterval );
-			await draining?.catch( () => undefined );
+			if ( wake ) {
+				clearTimeout( wake );
+				wake = null;
+			}
+			[ ...sleepers ].forEach( ( done ) => done() );
+			await Promise.all( [ draining, reconciling, jobsRun ].map( ( p ) => p?.catch( () => undefined ) ) );
 		},
 	};
 }

@@ -8,6 +8,7 @@
 import type { PlatformId, Settings } from '@bkx-video/contracts';
 
 import { createJitsiPlatform } from './jitsi/adapter';
+import { createMeetPlatform } from './meet/adapter';
 import { createTeamsPlatform } from './teams/adapter';
 import { createZoomPlatform } from './zoom/adapter';
 import type { PlatformDeps, PlatformEnv, VideoPlatform, VideoPlatformFactory } from './video-platform';
@@ -15,6 +16,7 @@ import type { PlatformDeps, PlatformEnv, VideoPlatform, VideoPlatformFactory } f
 /** Adapters that exist today; the others arrive with their issues. */
 const FACTORIES: Partial< Record< PlatformId, VideoPlatformFactory > > = {
 	jitsi: createJitsiPlatform,
+	meet: createMeetPlatform,
 	teams: createTeamsPlatform,
 	zoom: createZoomPlatform,
 };

@@ -59,6 +59,8 @@ export interface VideoPlatform {
 	/** A per-person link minted at click time (never stored). */
 	getJoinUrl( meeting: MeetingRecord, participant: JoinParticipant, validUntil: Date ): Promise< JoinLink >;
 	listRecordings( meeting: MeetingRecord ): Promise< [] >;
+	/** Token + one harmless read; resolves with a sentence for the admin. @throws PlatformError */
+	verifyConnection( probe: { organizerEmail?: string } ): Promise< { detail: string } >;
 }
 
 /** What every adapter gets besides the settings: shared per sidecar instance. */
@@ -67,9 +69,39 @@ export interface PlatformEnv {
 	/** Access tokens shared by all adapters of this instance (platforms/_shared/oauth-tokens.ts). */
 	tokens: import( './_shared/oauth-tokens' ).TokenCache;
 	/** Vendor base URLs (configurable so local fakes can stand in). */
-	urls: { zoomApi: string; zoomOauth: string; graphApi: string; msLogin: string };
+	urls: {
+		zoomApi: string;
+		zoomOauth: string;
+		graphApi: string;
+		msLogin: string;
+		/** Google's consent page, token, revoke and Calendar v3 base (reference §3). */
+		googleOauth: string;
+		googleToken: string;
+		googleRevoke: string;
+		googleCalendar: string;
+	};
 	/** Per-request timeout for vendor calls. */
 	timeoutMs: number;
+	/** OAuth grants an admin gave by consent (Google Meet); absent = none can be loaded. */
+	grants?: PlatformGrants;
+}
+
+/** A stored OAuth grant, decrypted: only adapters and the OAuth service see it. */
+export interface PlatformGrant {
+	refreshToken: string;
+	/** The OAuth client that obtained it; a grant of another client is useless. */
+	clientId: string;
+	/** The account it was given by (e-mail or calendar id), when known. */
+	account: string | null;
+	/** Stable per site and platform, never secret: keeps client-chosen ids apart (Meet event ids). */
+	idPrefix: string;
+}
+
+/** Where adapters read the grants (repositories/platforms-repository.ts). */
+export interface PlatformGrants {
+	load( platform: PlatformId ): Promise< PlatformGrant | null >;
+	/** The vendor rotated the refresh token: keep the new one (only if `previous` is still stored). */
+	replaceRefreshToken( platform: PlatformId, previous: string, next: string ): Promise< void >;
 }
 
 export interface PlatformDeps extends PlatformEnv {

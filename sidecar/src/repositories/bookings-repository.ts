@@ -134,7 +134,7 @@ export function createBookingsRepository( knex: Knex, t: Tables, cache: { ttlSec
 		},
 
 		/** Only the real post status (or null when the booking is gone): the cheap re-check at join. */
-		async getBookingStatus( id: number ): Promise< string | null > {
+		getBookingStatus( id: number ): Promise< string | null > {
 			return statusCache.get( id, async () => {
 				const post = await knex( t.posts ).first( 'post_status' ).where( { ID: id, post_type: 'bkx_booking' } );
 				return post ? String( post.post_status ) : null;

@@ -17,6 +17,8 @@ export interface Consultation {
 	meetingPassword: string | null;
 	hostUrl: string | null;
 	joinUrl: string;
+	/** Phone numbers to dial in (Zoom, Teams), as the platform gave them. */
+	dialInNumbers: string[];
 	durationMinutes: number;
 	scheduledStart: Date;
 	scheduledEnd: Date;
@@ -60,6 +62,7 @@ function fromRow( r: Row ): Consultation {
 		meetingPassword: ( r.meeting_password as string | null ) ?? null,
 		hostUrl: ( r.host_url as string | null ) ?? null,
 		joinUrl: String( r.join_url ?? '' ),
+		dialInNumbers: parseDialIn( r.dial_in_numbers ),
 		durationMinutes: Number( r.duration_minutes ),
 		scheduledStart: fromSqlDateTime( r.scheduled_start as string ) as Date,
 		scheduledEnd: fromSqlDateTime( r.scheduled_end as string ) as Date,
@@ -84,6 +87,18 @@ function fromRow( r: Row ): Consultation {
 	};
 }
 
+function parseDialIn( value: unknown ): string[] {
+	if ( typeof value !== 'string' || ! value ) {
+		return [];
+	}
+	try {
+		const list: unknown = JSON.parse( value );
+		return Array.isArray( list ) ? list.filter( ( n ): n is string => typeof n === 'string' ) : [];
+	} catch {
+		return [];
+	}
+}
+
 function toRow( c: Partial< ConsultationWrite > ): Row {
 	const row: Row = {};
 	const set = ( key: string, value: unknown ) => {
@@ -97,6 +112,7 @@ function toRow( c: Partial< ConsultationWrite > ): Row {
 	set( 'meeting_password', c.meetingPassword );
 	set( 'host_url', c.hostUrl );
 	set( 'join_url', c.joinUrl );
+	set( 'dial_in_numbers', c.dialInNumbers && ( c.dialInNumbers.length ? JSON.stringify( c.dialInNumbers ) : null ) );
 	set( 'duration_minutes', c.durationMinutes );
 	set( 'scheduled_start', c.scheduledStart && toSqlDateTime( c.scheduledStart ) );
 	set( 'scheduled_end', c.scheduledEnd && toSqlDateTime( c.scheduledEnd ) );
@@ -130,7 +146,7 @@ export function createConsultationsRepository( knex: Knex, t: Tables, cache: { t
 
 	return {
 		/** @param options.fresh skip the cache (jobs and sync must see the latest row). */
-		async findById( id: number, options: { fresh?: boolean } = {} ): Promise< Consultation | null > {
+		findById( id: number, options: { fresh?: boolean } = {} ): Promise< Consultation | null > {
 			return byId.get(
 				id,
 				async () => {

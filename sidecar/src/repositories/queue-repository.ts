@@ -2,6 +2,9 @@
  * The outbox (`_events`, written by PHP) and the job queue (`_jobs`). Both are claimed with
  * `FOR UPDATE SKIP LOCKED` in a short transaction that sets `claimed_until`, so several sidecar
  * instances share the work and a crashed worker's claim simply expires.
+ *
+ * `claimed_until` is a DATETIME (whole seconds, truncated): a row is claimable again once it is at
+ * or before the current second, so a 1 s Retry-After really waits about 1 s, not 2.
  */
 import type { Knex } from 'knex';
 
@@ -29,16 +32,57 @@ export function backoffSeconds( attempts: number ): number {
 	return Math.min( 900, 5 * 2 ** Math.max( 0, attempts - 1 ) );
 }
 
+/** What a failed attempt tells about when to try again. */
+export interface RetryHint {
+	/** The vendor said "too many requests" (HTTP 429). */
+	rateLimited?: boolean;
+	/** The vendor's Retry-After, in seconds, when it sent one. */
+	retryAfterSeconds?: number;
+}
+
+/**
+ * Seconds until the next attempt. A 429 with Retry-After waits exactly that long (the vendor knows
+ * when its bucket refills; our 5 s backoff would waste four of every five seconds of a 1 s limit);
+ * a 429 without one backs off from 1 s to 1 min. Any other failure backs off from 5 s to 15 min,
+ * or waits for the vendor's Retry-After (a 503) when that is longer.
+ *
+ * @param attempts the attempt that just failed, counting from 1.
+ */
+export function retryDelaySeconds( attempts: number, hint: RetryHint = {} ): number {
+	const after = hint.retryAfterSeconds !== undefined && Number.isFinite( hint.retryAfterSeconds ) ? Math.max( 0, hint.retryAfterSeconds ) : undefined;
+	if ( hint.rateLimited ) {
+		return after ?? Math.min( 60, 2 ** Math.max( 0, attempts - 1 ) );
+	}
+	return Math.max( backoffSeconds( attempts ), after ?? 0 );
+}
+
+/**
+ * Runs a claim transaction, once more if InnoDB picked it as a deadlock victim (claims of several
+ * instances, or a claim and PHP's INSERT, can meet on the same index range; nothing was changed).
+ */
+async function withDeadlockRetry< T >( fn: () => Promise< T > ): Promise< T > {
+	for ( let attempt = 0; ; attempt++ ) {
+		try {
+			return await fn();
+		} catch ( error ) {
+			const code = ( error as { code?: string } ).code;
+			if ( attempt >= 2 || ( code !== 'ER_LOCK_DEADLOCK' && code !== 'ER_LOCK_WAIT_TIMEOUT' ) ) {
+				throw error;
+			}
+		}
+	}
+}
+
 export function createQueueRepository( knex: Knex, t: Tables ) {
 	const plusSeconds = ( now: Date, s: number ) => toSqlDateTime( new Date( now.getTime() + s * 1000 ) );
 
 	return {
 		async claimEvents( limit: number, leaseSeconds: number, now: Date ): Promise< OutboxEvent[] > {
-			return knex.transaction( async ( trx ) => {
+			return withDeadlockRetry( () => knex.transaction( async ( trx ) => {
 				const rows = ( await trx( t.events )
 					.select( 'id', 'booking_id', 'kind', 'attempts' )
 					.whereNull( 'processed_at' )
-					.andWhere( ( q ) => q.whereNull( 'claimed_until' ).orWhere( 'claimed_until', '<', toSqlDateTime( now ) ) )
+					.andWhere( ( q ) => q.whereNull( 'claimed_until' ).orWhere( 'claimed_until', '<=', toSqlDateTime( now ) ) )
 					.orderBy( 'id' )
 					.limit( limit )
 					.forUpdate()
@@ -49,7 +93,7 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 						.update( { claimed_until: plusSeconds( now, leaseSeconds ) } );
 				}
 				return rows.map( ( r ) => ( { id: Number( r.id ), bookingId: Number( r.booking_id ), kind: r.kind, attempts: r.attempts } ) );
-			} );
+			} ) );
 		},
 
 		async markEventsDone( ids: number[], now: Date ): Promise< void > {
@@ -58,20 +102,38 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 			}
 		},
 
-		/** @param minDelaySeconds a vendor's Retry-After, when longer than our backoff. */
-		async markEventsFailed( ids: number[], error: string, now: Date, minDelaySeconds = 0 ): Promise< void > {
+		/**
+		 * Counts a failed attempt and keeps the rows for a retry in `delaySeconds`
+		 * (see {@link retryDelaySeconds}).
+		 */
+		async markEventsFailed( ids: number[], error: string, now: Date, delaySeconds: number ): Promise< void > {
 			if ( ! ids.length ) {
 				return;
 			}
-			const row = await knex( t.events ).max( { a: 'attempts' } ).whereIn( 'id', ids ).first();
-			const attempts = Number( row?.a ?? 0 ) + 1;
 			await knex( t.events )
 				.whereIn( 'id', ids )
 				.update( {
 					attempts: knex.raw( 'attempts + 1' ),
 					last_error: error.slice( 0, 2000 ),
-					claimed_until: plusSeconds( now, Math.max( backoffSeconds( attempts ), minDelaySeconds ) ),
+					claimed_until: plusSeconds( now, delaySeconds ),
 				} );
+		},
+
+		/**
+		 * Gives claimed rows back without counting an attempt (they were not tried), claimable from
+		 * `at`: when the platform accepts calls again, or now when the instance stops.
+		 */
+		async releaseEvents( ids: number[], at: Date ): Promise< void > {
+			if ( ids.length ) {
+				await knex( t.events ).whereIn( 'id', ids ).whereNull( 'processed_at' ).update( { claimed_until: toSqlDateTime( at ) } );
+			}
+		},
+
+		/** The connection pool's size: how many syncs may run at once (each holds a lock connection). */
+		connectionLimit(): number {
+			const pool = ( knex.client as { config?: { pool?: { max?: unknown } } } ).config?.pool;
+			const max = Number( pool?.max );
+			return Number.isFinite( max ) && max > 0 ? max : 10;
 		},
 
 		async outboxBacklog(): Promise< number > {
@@ -98,7 +160,7 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 		},
 
 		async claimJobs( limit: number, leaseSeconds: number, now: Date ): Promise< Job[] > {
-			return knex.transaction( async ( trx ) => {
+			return withDeadlockRetry( () => knex.transaction( async ( trx ) => {
 				const ts = toSqlDateTime( now );
 				const rows = ( await trx( t.jobs )
 					.select( 'id', 'kind', 'payload', 'attempts', 'max_attempts', 'idempotency_key' )
@@ -122,7 +184,7 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 					maxAttempts: Number( r.max_attempts ),
 					idempotencyKey: String( r.idempotency_key ),
 				} ) );
-			} );
+			} ) );
 		},
 
 		async completeJob( id: number, now: Date ): Promise< void > {

@@ -18,7 +18,9 @@ import { PlatformError, type MeetingInput, type MeetingRecord, type PlatformEnv 
 import type { AccessTokensRepository } from '../repositories/access-tokens-repository';
 import { CLOSED_BOOKING_STATUSES, type BookingsRepository } from '../repositories/bookings-repository';
 import type { Consultation, ConsultationsRepository } from '../repositories/consultations-repository';
+import { HEALTH_METADATA_KEY } from '../repositories/platform-health-repository';
 import type { QueueRepository } from '../repositories/queue-repository';
+import { isCredentialFailure, type PlatformHealth } from './platform-health';
 import type { SettingsService } from './settings-service';
 
 export type SyncOutcome = 'created' | 'updated' | 'reopened' | 'cancelled' | 'unchanged' | 'skipped' | 'failed';
@@ -37,6 +39,8 @@ export interface BookingSyncDeps {
 	clock: () => Date;
 	platformEnv: PlatformEnv;
 	log: FastifyBaseLogger;
+	/** Records credential failures and recoveries per platform (admin notice, one e-mail, repair). */
+	health?: () => Pick< PlatformHealth, 'track' >;
 }
 
 export function meetingOf( c: Consultation ): MeetingRecord {
@@ -45,12 +49,17 @@ export function meetingOf( c: Consultation ): MeetingRecord {
 		joinUrl: c.joinUrl,
 		hostUrl: c.hostUrl,
 		password: c.meetingPassword,
-		dialInNumbers: [],
+		dialInNumbers: c.dialInNumbers,
 	};
 }
 
 export function createBookingSync( deps: BookingSyncDeps ) {
 	const { knex, tables, bookings, consultations, accessTokens, queue, clock, log } = deps;
+	/** A call with a platform's credentials, its outcome recorded for integration health. */
+	const track = < T >( platform: Consultation[ 'platform' ], fn: () => Promise< T > ): Promise< T > => {
+		const health = deps.health?.();
+		return health ? health.track( platform, fn ) : fn();
+	};
 
 	async function issueAccess( c: Pick< Consultation, 'id' | 'accessVersion' >, now: Date ): Promise< void > {
 		await accessTokens.store( deriveAccessToken( deps.secret, c.id, c.accessVersion ), c.id, c.accessVersion, now );
@@ -69,16 +78,22 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 		settings: Settings,
 		override: string,
 		input: MeetingInput
-	): Promise< { platform: Consultation[ 'platform' ]; meeting: MeetingRecord | null; failures: Array< { platform: string; reason: string } > } > {
+	): Promise< {
+		platform: Consultation[ 'platform' ];
+		meeting: MeetingRecord | null;
+		failures: Array< { platform: string; reason: string } >;
+		credentialsFailedOn: Consultation[ 'platform' ] | null;
+	} > {
 		const choice = choosePlatforms( settings, override );
 		const failures: Array< { platform: string; reason: string } > = [ ...choice.skipped ];
+		let credentialsFailedOn: Consultation[ 'platform' ] | null = null;
 		for ( const id of choice.candidates ) {
 			const platform = createPlatform( id, { ...deps.platformEnv, settings } );
 			if ( ! platform ) {
 				continue;
 			}
 			try {
-				return { platform: id, meeting: await platform.createMeeting( input ), failures };
+				return { platform: id, meeting: await track( id, () => platform.createMeeting( input ) ), failures, credentialsFailedOn };
 			} catch ( error ) {
 				// Busy (429) or possibly created (no answer): wait and retry the same platform rather
 				// than moving the booking elsewhere; the retry looks for the meeting first.
@@ -86,11 +101,14 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 					throw error;
 				}
 				const reason = error instanceof PlatformError ? `${ error.code }: ${ error.message }` : String( error );
+				if ( isCredentialFailure( error ) && ! credentialsFailedOn ) {
+					credentialsFailedOn = id;
+				}
 				failures.push( { platform: id, reason } );
 				log.warn( { bookingId: input.bookingId, platform: id, reason }, 'platform refused to create a meeting; trying the next' );
 			}
 		}
-		return { platform: choice.candidates[ 0 ] ?? settings.default_platform, meeting: null, failures };
+		return { platform: choice.candidates[ 0 ] ?? settings.default_platform, meeting: null, failures, credentialsFailedOn };
 	}
 
 	async function sync( bookingId: number, verifyRemote: boolean ): Promise< SyncOutcome > {
@@ -121,7 +139,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			}
 			const platform = createPlatform( existing.platform, { ...deps.platformEnv, settings } );
 			if ( platform && existing.meetingId ) {
-				await platform.deleteMeeting( meetingOf( existing ) );
+				await track( existing.platform, () => platform.deleteMeeting( meetingOf( existing ) ) );
 			}
 			// The link keeps working so the customer reads "cancelled" instead of "not found"; joining
 			// is refused by state. A reopened consultation gets a new link (see below).
@@ -189,7 +207,11 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 
 		if ( ! existing || ! existing.meetingId ) {
 			const made = await createWithFailover( settings, service.platformOverride, input );
-			const metadata = { ...( existing?.metadata ?? {} ), platform_failures: made.failures };
+			const metadata: Record< string, unknown > = { ...( existing?.metadata ?? {} ), platform_failures: made.failures };
+			if ( made.credentialsFailedOn ) {
+				// Listed on the integration-health notice until the platform works again.
+				metadata[ HEALTH_METADATA_KEY ] = made.credentialsFailedOn;
+			}
 			const record = {
 				...fields,
 				platform: made.platform,
@@ -197,6 +219,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 				meetingPassword: made.meeting?.password ?? null,
 				hostUrl: made.meeting?.hostUrl ?? null,
 				joinUrl: made.meeting?.joinUrl ?? '',
+				dialInNumbers: made.meeting?.dialInNumbers ?? [],
 				status: ( made.meeting ? 'scheduled' : 'pending' ) as ConsultationStatus,
 				accessVersion: existing?.accessVersion ?? 1,
 				icsSequence: existing?.icsSequence ?? 0,
@@ -239,8 +262,22 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 		// whose time was changed there is put back.
 		let drifted = false;
 		let timeDrift = false;
+		// A refusal of our credentials leaves the consultation as it is, marked for the health notice;
+		// the event is retried and the repair after recovery syncs it again.
+		const markCredentialFailure = async ( error: unknown ) => {
+			if ( isCredentialFailure( error ) ) {
+				await consultations.update(
+					existing.id,
+					{ syncError: `${ existing.platform }: ${ error.message }`, metadata: { ...existing.metadata, [ HEALTH_METADATA_KEY ]: existing.platform } },
+					now
+				);
+			}
+			return error;
+		};
 		if ( verifyRemote && ! over && platform?.capabilities.remote && OPEN.includes( existing.status ) ) {
-			const remote = await platform.getMeetingDetails( meetingOf( existing ) );
+			const remote = await track( existing.platform, () => platform.getMeetingDetails( meetingOf( existing ) ) ).catch( async ( error: unknown ) => {
+				throw await markCredentialFailure( error );
+			} );
 			drifted = remote === null;
 			timeDrift =
 				remote !== null &&
@@ -255,15 +292,20 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			if ( ! platform ) {
 				throw new Error( `Platform ${ existing.platform } is not available to update booking ${ bookingId }` );
 			}
+			const current = meeting;
 			try {
-				meeting = drifted ? await platform.createMeeting( input ) : await platform.updateMeeting( meeting, input );
-			} catch ( error ) {
-				// Deleted on the platform while we were not looking: make it again.
-				if ( ! ( error instanceof PlatformError && error.code === 'not_found' ) ) {
-					throw error;
+				try {
+					meeting = await track( existing.platform, () => ( drifted ? platform.createMeeting( input ) : platform.updateMeeting( current, input ) ) );
+				} catch ( error ) {
+					// Deleted on the platform while we were not looking: make it again.
+					if ( ! ( error instanceof PlatformError && error.code === 'not_found' ) ) {
+						throw error;
+					}
+					meeting = await track( existing.platform, () => platform.createMeeting( input ) );
+					drifted = true;
 				}
-				meeting = await platform.createMeeting( input );
-				drifted = true;
+			} catch ( error ) {
+				throw await markCredentialFailure( error );
 			}
 		}
 		if ( ! reopened && ! moved && ! detailsChanged && ! drifted && ! timeDrift ) {
@@ -282,6 +324,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 				...fields,
 				meetingId: meeting.meetingId,
 				joinUrl: meeting.joinUrl,
+				dialInNumbers: meeting.dialInNumbers,
 				hostUrl: meeting.hostUrl,
 				meetingPassword: meeting.password,
 				status: reopened ? 'scheduled' : existing.status,

@@ -12,7 +12,8 @@ import { DateTime } from 'luxon';
 export interface InviteInput {
 	uid: string;
 	sequence: number;
-	method: 'REQUEST' | 'CANCEL';
+	/** REQUEST/CANCEL for e-mailed invitations (iTIP); PUBLISH for a file the viewer adds themselves. */
+	method: 'REQUEST' | 'CANCEL' | 'PUBLISH';
 	start: Date;
 	end: Date;
 	/** IANA zone the event is expressed in (the site's). */
@@ -21,7 +22,8 @@ export interface InviteInput {
 	description: string;
 	/** Where to join: our join page (never a platform URL with credentials). */
 	url: string;
-	organizer: { name: string; email: string };
+	/** Required for REQUEST/CANCEL (RFC 5546); a PUBLISHed file may go without. */
+	organizer?: { name: string; email: string };
 	attendees: Array< { name: string; email: string } >;
 	now: Date;
 }
@@ -33,7 +35,7 @@ export function buildInvite( input: InviteInput ): string {
 	const zone = zoneOk ? input.timezone : 'UTC';
 	const calendar = ical( {
 		prodId: '-//BookingX//Video Consultation//EN',
-		method: input.method === 'CANCEL' ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.REQUEST,
+		method: { CANCEL: ICalCalendarMethod.CANCEL, PUBLISH: ICalCalendarMethod.PUBLISH, REQUEST: ICalCalendarMethod.REQUEST }[ input.method ],
 		...( zone !== 'UTC' ? { timezone: { name: zone, generator: getVtimezoneComponent } } : {} ),
 	} );
 	const at = ( d: Date ) => DateTime.fromJSDate( d ).setZone( zone );
@@ -48,7 +50,7 @@ export function buildInvite( input: InviteInput ): string {
 		description: input.description,
 		location: input.url,
 		url: input.url,
-		organizer: input.organizer,
+		...( input.organizer ? { organizer: input.organizer } : {} ),
 		attendees: input.attendees.map( ( a ) => ( {
 			name: a.name,
 			email: a.email,

@@ -21,15 +21,19 @@ export function joinWindow( c: Pick< Consultation, 'scheduledStart' | 'scheduled
 	};
 }
 
-export function joinState( c: Pick< Consultation, 'status' | 'scheduledStart' | 'scheduledEnd' >, settings: Settings, now: Date ): JoinState {
+export function joinState(
+	c: Pick< Consultation, 'status' | 'scheduledStart' | 'scheduledEnd' >,
+	settings: Settings,
+	now: Date,
+	window: ReturnType< typeof joinWindow > = joinWindow( c, settings )
+): JoinState {
 	if ( c.status === 'cancelled' || c.status === 'failed' ) {
 		return 'cancelled';
 	}
-	const { opensAt, closesAt } = joinWindow( c, settings );
-	if ( c.status === 'completed' || c.status === 'no_show' || now > closesAt ) {
+	if ( c.status === 'completed' || c.status === 'no_show' || now > window.closesAt ) {
 		return 'ended';
 	}
-	return now < opensAt ? 'too_early' : 'open';
+	return now < window.opensAt ? 'too_early' : 'open';
 }
 
 interface Deps {
@@ -60,9 +64,10 @@ export function createConsultationsService( deps: Deps ) {
 		identity: IdentityClaims,
 		id: number,
 		accessToken: string | undefined
-	): Promise< { consultation: Consultation; role: ViewerRole } > {
+	): Promise< { consultation: Consultation; role: ViewerRole; settings: Settings } > {
 		const consultation = await consultations.findById( id );
-		let tokenId = await tokenConsultation( accessToken );
+		// No token (logged-in callers, the usual case): no promise to wait for.
+		let tokenId = accessToken ? await accessTokens.resolve( accessToken ) : null;
 		if ( ! consultation ) {
 			throw new AppError( 'meeting_not_found' );
 		}
@@ -79,11 +84,10 @@ export function createConsultationsService( deps: Deps ) {
 		if ( ! can( identity, 'consultation.view', role ) || ! role ) {
 			throw new AppError( identity.sub === 0 ? 'unauthenticated' : 'forbidden' );
 		}
-		return { consultation, role };
+		return { consultation, role, settings };
 	}
 
-	async function toView( c: Consultation, role: ViewerRole ): Promise< ConsultationView > {
-		const settings = await deps.settings.get();
+	async function toView( c: Consultation, role: ViewerRole, settings: Settings ): Promise< ConsultationView > {
 		const now = clock();
 		const { opensAt, closesAt } = joinWindow( c, settings );
 		const [ providerName, serviceName ] = await Promise.all( [
@@ -106,7 +110,7 @@ export function createConsultationsService( deps: Deps ) {
 			duration_minutes: c.durationMinutes,
 			join_opens_at: opensAt.toISOString(),
 			join_closes_at: closesAt.toISOString(),
-			state: joinState( c, settings, now ),
+			state: joinState( c, settings, now, { opensAt, closesAt } ),
 			provider_name: providerName,
 			service_name: serviceName,
 			viewer_role: role,
@@ -116,8 +120,8 @@ export function createConsultationsService( deps: Deps ) {
 
 	return {
 		async get( identity: IdentityClaims, id: number, accessToken?: string ): Promise< ConsultationView > {
-			const { consultation, role } = await authorize( identity, id, accessToken );
-			return toView( consultation, role );
+			const { consultation, role, settings } = await authorize( identity, id, accessToken );
+			return toView( consultation, role, settings );
 		},
 
 		/** The consultation a token opens, or the user's next one. */
@@ -142,7 +146,7 @@ export function createConsultationsService( deps: Deps ) {
 			if ( ! role ) {
 				throw new AppError( 'meeting_not_found' );
 			}
-			return toView( next, role );
+			return toView( next, role, settings );
 		},
 
 		/**
@@ -152,13 +156,13 @@ export function createConsultationsService( deps: Deps ) {
 		 *   meeting_cancelled (410), forbidden, platform_unavailable (503).
 		 */
 		async join( identity: IdentityClaims, id: number, accessToken?: string ): Promise< JoinResponse > {
-			const { consultation, role } = await authorize( identity, id, accessToken );
+			const { consultation, role, settings } = await authorize( identity, id, accessToken );
 			if ( ! can( identity, 'consultation.join', role ) ) {
 				throw new AppError( 'forbidden' );
 			}
-			const settings = await deps.settings.get();
-			const state = joinState( consultation, settings, clock() );
-			const { opensAt, closesAt } = joinWindow( consultation, settings );
+			const window = joinWindow( consultation, settings );
+			const { opensAt, closesAt } = window;
+			const state = joinState( consultation, settings, clock(), window );
 			if ( state === 'cancelled' ) {
 				throw new AppError( 'meeting_cancelled' );
 			}

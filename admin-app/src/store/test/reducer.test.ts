@@ -259,6 +259,8 @@ describe( 'reducer', () => {
 			version: '0.1.0',
 			migrations: { current: '001', pending: [] },
 			outbox_backlog: 0,
+			platform_health: [],
+			failovers: [],
 			time: '2025-01-01T00:00:00Z',
 		};
 		let state = reduce( [ { type: 'SIDECAR_STATUS_START' } ] );

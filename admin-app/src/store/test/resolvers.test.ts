@@ -50,6 +50,8 @@ describe( 'resolvers', () => {
 			version: '0.1.0',
 			migrations: { current: '002', pending: [ '003_x' ] },
 			outbox_backlog: 2,
+			platform_health: [],
+			failovers: [],
 			time: '2025-01-01T00:00:00Z',
 		};
 		vi.mocked( api.status.get ).mockResolvedValue( status );

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { createSigner } from 'fast-jwt';
+import { createHs256Signer } from '../../hs256';
 
 import {
 	PlatformError,
@@ -34,9 +34,8 @@ export function jitsiRoomName( bookingId: number ): string {
 export const createJitsiPlatform: VideoPlatformFactory = ( { settings, clock } ): VideoPlatform => {
 	const server = settings.jitsi_server_url.replace( /\/+$/, '' );
 	const domain = new URL( server ).hostname.toLowerCase();
-	const sign = settings.jitsi_app_secret
-		? createSigner( { key: settings.jitsi_app_secret, algorithm: 'HS256', noTimestamp: true } )
-		: null;
+	// Prepared once per settings snapshot (platforms/registry.ts): every join signs a token.
+	const sign = settings.jitsi_app_secret ? createHs256Signer( settings.jitsi_app_secret ) : null;
 
 	const requireConfigured = () => {
 		if ( settings.jitsi_jwt_enabled && ( ! settings.jitsi_app_id || ! settings.jitsi_app_secret ) ) {
@@ -118,6 +117,20 @@ export const createJitsiPlatform: VideoPlatformFactory = ( { settings, clock } )
 
 		async listRecordings() {
 			return [];
+		},
+
+		async verifyConnection() {
+			// Jitsi has no API to ask: check what we can (complete settings, a usable address).
+			requireConfigured();
+			if ( ! /^https?:$/.test( new URL( server ).protocol ) || ! domain ) {
+				throw new PlatformError( 'not_configured', `The Jitsi server URL ${ server } is not a web address. Use the address of your Jitsi Meet server, such as https://meet.example.com.` );
+			}
+			const signing = settings.jitsi_jwt_enabled
+				? ` Room links will be signed for ${ domain } with the app ID ${ settings.jitsi_app_id }.`
+				: ' Room links are not signed (JWT is off), so anyone with a link can join.';
+			return {
+				detail: `The Jitsi settings are complete and the server address ${ server } is valid.${ signing } Jitsi has no API to ask, so whether your server is up and accepts these tokens shows only when someone joins a consultation room.`,
+			};
 		},
 	};
 };

@@ -320,5 +320,17 @@ export const createTeamsPlatform: VideoPlatformFactory = ( deps ): VideoPlatform
 		async listRecordings() {
 			return [];
 		},
+
+		async verifyConnection( probe: { organizerEmail?: string } ) {
+			requireConfigured();
+			const email = probe.organizerEmail?.trim() ?? '';
+			if ( ! email ) {
+				await tokens.get( tokenKey, fetchToken );
+				return { detail: 'Microsoft accepted the tenant ID, client ID and client secret. Enter a provider\'s Microsoft 365 e-mail to check that Teams knows them too.' };
+			}
+			// `GET /users/{upn}` needs User.Read.All but no access policy; the test meeting checks that.
+			await organizerId( email );
+			return { detail: `Microsoft accepted the tenant ID, client ID and client secret, and knows ${ email } in this tenant.` };
+		},
 	};
 };

@@ -60,13 +60,23 @@ export const createZoomPlatform: VideoPlatformFactory = ( deps ): VideoPlatform 
 		const url = new URL( urls.zoomOauth );
 		url.searchParams.set( 'grant_type', 'account_credentials' );
 		url.searchParams.set( 'account_id', settings.zoom_account_id );
-		const res = await vendorRequest( url.toString(), {
-			method: 'POST',
-			headers: { authorization: `Basic ${ Buffer.from( `${ settings.zoom_client_id }:${ settings.zoom_client_secret }` ).toString( 'base64' ) }` },
-			timeoutMs,
-			now: clock,
-			describe,
-		} );
+		let res;
+		try {
+			res = await vendorRequest( url.toString(), {
+				method: 'POST',
+				headers: { authorization: `Basic ${ Buffer.from( `${ settings.zoom_client_id }:${ settings.zoom_client_secret }` ).toString( 'base64' ) }` },
+				timeoutMs,
+				now: clock,
+				describe,
+			} );
+		} catch ( error ) {
+			// The token endpoint refuses bad credentials with 400 or 401 (§1.1 [U]): both mean the saved
+			// credentials no longer work (integration health), not a refusal of this one meeting.
+			if ( error instanceof PlatformError && ( error.status === 400 || error.status === 401 ) ) {
+				throw new PlatformError( 'unauthorized', error.message, { cause: error, status: error.status, vendorCode: error.vendorCode } );
+			}
+			throw error;
+		}
 		const token = ZoomTokenSchema.safeParse( res.json );
 		if ( ! token.success ) {
 			throw new PlatformError( 'unavailable', 'Zoom answered the token request with an unexpected body.' );
@@ -182,11 +192,27 @@ export const createZoomPlatform: VideoPlatformFactory = ( deps ): VideoPlatform 
 		},
 
 		async deleteMeeting( meeting: MeetingRecord ) {
+			const path = `/meetings/${ encodeURIComponent( meeting.meetingId ) }`;
+			const remove = () => call( 'DELETE', `${ path }?schedule_for_reminder=false&cancel_meeting_reminder=false` );
 			try {
-				await call( 'DELETE', `/meetings/${ encodeURIComponent( meeting.meetingId ) }?schedule_for_reminder=false&cancel_meeting_reminder=false` );
+				await remove();
 			} catch ( error ) {
 				// Already gone (3001): the goal is reached.
 				if ( error instanceof PlatformError && error.code === 'not_found' ) {
+					return;
+				}
+				// 3002: in progress (a booking cancelled during its meeting). End it for everyone, then delete (§1.4).
+				if ( error instanceof PlatformError && error.vendorCode === 3002 ) {
+					await call( 'PUT', `${ path }/status`, { action: 'end' } );
+					try {
+						await remove();
+					} catch ( again ) {
+						// 3007: an ended meeting cannot be deleted; it is over, which is what we wanted.
+						if ( again instanceof PlatformError && ( again.vendorCode === 3007 || again.code === 'not_found' ) ) {
+							return;
+						}
+						throw again;
+					}
 					return;
 				}
 				throw error;
@@ -212,6 +238,14 @@ export const createZoomPlatform: VideoPlatformFactory = ( deps ): VideoPlatform 
 
 		async listRecordings() {
 			return [];
+		},
+
+		async verifyConnection() {
+			// A token for these exact credentials, then the host user (404 + 1001 when unknown, §1.3).
+			const res = await call( 'GET', `/users/${ encodeURIComponent( settings.zoom_user_id ) }` );
+			const user = ( res.json ?? {} ) as { email?: unknown };
+			const who = typeof user.email === 'string' && user.email ? user.email : settings.zoom_user_id;
+			return { detail: `Zoom accepted the account ID, client ID and client secret, and the host user ${ who } is on this Zoom account.` };
 		},
 	};
 };

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 
 import {
 	AccessTokenQuerySchema,
+	type CalendarEntry,
 	ConsultationIdParamsSchema,
 	type ConsultationView,
 	type JoinResponse,
@@ -16,9 +17,13 @@ import {
 import { AppError } from '../../errors';
 import { can } from '../../policy/can';
 import { parse } from '../validate';
+import meetOAuthRoutes from './meet-oauth';
+import platformRoutes from './platforms';
 
 export default async function v1Routes( app: FastifyInstance ) {
 	app.addHook( 'preHandler', app.verifyIdentity );
+	await app.register( platformRoutes );
+	await app.register( meetOAuthRoutes );
 
 	app.get( '/consultations/current', async ( request ): Promise< ConsultationView > => {
 		const query = parse( AccessTokenQuerySchema, request.query );
@@ -29,6 +34,12 @@ export default async function v1Routes( app: FastifyInstance ) {
 		const { id } = parse( ConsultationIdParamsSchema, request.params );
 		const query = parse( AccessTokenQuerySchema, request.query );
 		return app.services.consultations.get( request.identity, id, query.bkx_vc );
+	} );
+
+	app.get( '/consultations/:id/calendar', async ( request ): Promise< CalendarEntry > => {
+		const { id } = parse( ConsultationIdParamsSchema, request.params );
+		const query = parse( AccessTokenQuerySchema, request.query );
+		return app.services.calendar.get( request.identity, id, query.bkx_vc );
 	} );
 
 	app.post( '/consultations/:id/join', async ( request ): Promise< JoinResponse > => {
@@ -49,6 +60,8 @@ export default async function v1Routes( app: FastifyInstance ) {
 			throw new AppError( 'forbidden', { message: 'Only administrators can change these settings.' } );
 		}
 		const view = await app.services.settings.update( request.body, request.identity.sub );
+		// New credentials may fix a failing platform: check at once instead of at the next probe.
+		await app.services.health.probeSoon();
 		request.log.info( { actor: request.identity.sub, keys: Object.keys( ( request.body as object ) ?? {} ) }, 'settings saved' );
 		return view;
 	} );
