@@ -12,6 +12,7 @@ use BookingX\Addons\VideoConsultation\Admin\ServiceMetaBox;
 use BookingX\Addons\VideoConsultation\Admin\SettingsPage;
 use BookingX\Addons\VideoConsultation\Blocks\BlockRegistry;
 use BookingX\Addons\VideoConsultation\Bookingx\Listeners;
+use BookingX\Addons\VideoConsultation\Bookingx\PlatformChoiceField;
 use BookingX\Addons\VideoConsultation\Rest\RouteRegistry;
 use BookingX\Addons\VideoConsultation\Sidecar\Client;
 use BookingX\Addons\VideoConsultation\Sidecar\Config;
@@ -68,6 +69,7 @@ final class Plugin {
 		( new SettingsPage() )->init();
 		( new ServiceMetaBox() )->init();
 		( new RouteRegistry( $client, $signer, $config ) )->init();
+		( new PlatformChoiceField( $client, $signer ) )->init();
 
 		add_action( 'init', array( self::class, 'load_textdomain' ) );
 

@@ -1,7 +1,9 @@
 /**
  * `pnpm bench`: the join endpoint (identity verified, policy checked, consultation read, Jitsi
  * token minted) against a bare Fastify route of the same server, 50 connections × 10 s each, on
- * a fresh MariaDB database. Prints requests/s, p50/p99 and the ratio (goal: ≥ 0.5, p99 ≤ 25 ms).
+ * a fresh MariaDB database. Prints requests/s, p50/p99 and the ratio (goal: ≥ 0.5, p99 ≤ 25 ms),
+ * and the server's CPU time per request (Linux), steadier than req/s when other work shares the
+ * machine. BENCH_PROFILE=1 writes the server's CPU profile to /tmp/prof.
  */
 import { spawn } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';

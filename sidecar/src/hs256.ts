@@ -40,7 +40,6 @@ export function createHs256Signer( secret: string ): ( claims: object ) => strin
 	const key = createSecretKey( Buffer.from( secret, 'utf8' ) );
 	return ( claims ) => {
 		const input = `${ HS256_HEADER }.${ Buffer.from( JSON.stringify( claims ) ).toString( 'base64url' ) }`;
-		if ( process.env.EXP_NOSIGN ) return `${ input }.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`;
 		return `${ input }.${ createHmac( 'sha256', key ).update( input ).digest( 'base64url' ) }`;
 	};
 }
@@ -86,7 +85,7 @@ export function createHs256Verifier( secret: string ): ( token: string ) => Reco
 		}
 		checkHeader( token.slice( 0, first ) );
 		// Compared as text (base64url of 32 bytes has one spelling: ours), in constant time.
-		const expected = process.env.EXP_NOVERIFY ? token.slice( last + 1 ) : createHmac( 'sha256', key ).update( token.slice( 0, last ) ).digest( 'base64url' );
+		const expected = createHmac( 'sha256', key ).update( token.slice( 0, last ) ).digest( 'base64url' );
 		if ( ! sameText( token, last + 1, expected ) ) {
 			throw new Hs256Error( 'signature' );
 		}

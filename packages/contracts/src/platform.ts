@@ -11,3 +11,10 @@ export const PLATFORM_LABELS: Record< PlatformId, string > = {
 	jitsi: 'Jitsi Meet',
 	webrtc: 'Built-in video room',
 };
+
+/** GET /platforms/selectable: the platforms a customer may pick on the booking form. */
+export const SelectablePlatformsSchema = z.object( {
+	allow_selection: z.boolean(),
+	platforms: z.array( z.object( { id: PlatformIdSchema, label: z.string() } ) ),
+} );
+export type SelectablePlatforms = z.infer< typeof SelectablePlatformsSchema >;

@@ -2,6 +2,9 @@
 // token endpoint and change-notification subscriptions.
 // @see shared/reference/platform-contracts.md §2.1 (token), §2.2 (create), §2.3 (get/update/delete),
 // §2.5 (change notifications), §2.6 (errors and throttling) and §8 (Graph PATCH answers 200 + body).
+// Also `POST /users/{userId}/onlineMeetings/createOrGet` (Graph v1.0 onlinemeeting-createorget:
+// create with a caller-chosen `externalId`, or return the meeting that already has it; the key is
+// tenant + user + externalId).
 // Behaviours marked [U] in the reference are knobs here, never hard-coded.
 
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
@@ -105,6 +108,19 @@ export interface GraphFakeKnobs {
   slowEndpointDelayMs: number;
   /** Replace all armed failures with this one (null clears). `failWith()` appends instead. */
   failWith: GraphFailWith | null;
+  /** createOrGet answering an existing meeting: 200 (documented) or 201 [U]. */
+  createOrGetExistingStatus: 200 | 201;
+  /**
+   * Who shares an `externalId`: each organizer has their own (documented: tenant + user +
+   * externalId), or the whole tenant (then another organizer's meeting comes back) [U].
+   */
+  externalIdScope: 'organizer' | 'tenant';
+  /**
+   * createOrGet with the `externalId` of a deleted meeting [U]: `reusable` makes a new meeting,
+   * `returnsDeleted` answers 200 with the deleted meeting (its id no longer resolves: GET, PATCH
+   * and DELETE answer 404), `conflict` answers 409 `Conflict`.
+   */
+  deletedExternalIds: 'reusable' | 'returnsDeleted' | 'conflict';
 }
 
 export type GraphFakeOptions = Partial<GraphFakeKnobs>;
@@ -219,7 +235,10 @@ export interface GraphFake {
   knobs(): GraphFakeKnobs;
   /** Arm one more failure (the first armed failure that matches a request applies). */
   failWith(f: GraphFailWith): void;
-  /** The next `times` successful creates store the meeting, then destroy the socket unanswered. */
+  /**
+   * The next `times` successful creates (`POST …/onlineMeetings`, or a createOrGet that makes a new
+   * meeting) store the meeting, then destroy the socket unanswered.
+   */
   loseNextCreateResponse(times?: number): void;
   /** Revoke one token, or all. */
   revokeTokens(token?: string): void;
@@ -272,6 +291,8 @@ const ATTENDEE_ROLES = ['attendee', 'presenter', 'producer', 'coorganizer', 'unk
 /** Read-only properties a client may echo back; accepted and ignored [U]. */
 const READ_ONLY = ['id', 'joinWebUrl', 'joinUrl', 'creationDateTime', 'videoTeleconferenceId', 'chatInfo', 'joinInformation', 'audioConferencing', 'isBroadcast', '@odata.type', '@odata.context'];
 const WRITABLE = ['subject', 'startDateTime', 'endDateTime', 'participants', 'lobbyBypassSettings', 'joinMeetingIdSettings', 'watermarkProtection', ...Object.keys(ENUMS), ...BOOLEANS];
+/** createOrGet's documented body parameters (an OData action: anything else is refused). */
+const CREATE_OR_GET_PARAMS = ['externalId', 'startDateTime', 'endDateTime', 'subject', 'participants', 'chatInfo'];
 
 const DEFAULT_MEETING_OPTIONS: Record<string, unknown> = {
   allowedPresenters: 'everyone',
@@ -389,6 +410,7 @@ const unknownProperty = (p: string, type = 'microsoft.graph.onlineMeeting'): Api
 /**
  * Start the Graph fake on 127.0.0.1 (random port).
  * Routes: `POST /{tenant}/oauth2/v2.0/token`; `GET /v1.0/users/{idOrUpn}`; `POST|GET /v1.0/users/{userId}/onlineMeetings`;
+ * `POST /v1.0/users/{userId}/onlineMeetings/createOrGet`;
  * `GET|PATCH|DELETE /v1.0/users/{userId}/onlineMeetings/{id}`; `POST|GET /v1.0/subscriptions`;
  * `GET|PATCH|DELETE /v1.0/subscriptions/{id}`; `POST /v1.0/subscriptions/{id}/reauthorize`;
  * control routes `GET /__fake/requests|meetings|subscriptions` (not recorded, never failed/limited).
@@ -404,6 +426,8 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
   const endpoints = new Map<string, { responses: number; slow: number }>();
   let failures: Array<{ f: GraphFailWith; remaining: number }> = [];
   let loseCreates = 0;
+  /** createOrGet's index: scope key + externalId → the meeting it made (kept after deletion). */
+  const externalIds = new Map<string, GraphFakeMeeting>();
   let bucket = { tokens: 0, at: performance.now(), rate: 0 };
   let origin = '';
 
@@ -441,6 +465,9 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
     slowResponseMs: 2900,
     slowEndpointDelayMs: 0,
     failWith: null,
+    createOrGetExistingStatus: 200,
+    externalIdScope: 'organizer',
+    deletedExternalIds: 'returnsDeleted',
     ...stripUndefined(options),
   });
   let knobs = initialKnobs();
@@ -1073,8 +1100,10 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
       if (meetingRoute) {
         const rawUser = decodeURIComponent(meetingRoute[1]!);
         const meetingId = meetingRoute[2] === undefined ? null : decodeURIComponent(meetingRoute[2]);
+        const createOrGet = meetingId === 'createOrGet';
+        if (createOrGet && method !== 'POST') throw notAllowed();
         if (meetingId === null && method !== 'POST' && method !== 'GET') throw notAllowed();
-        if (meetingId !== null && !['GET', 'PATCH', 'DELETE'].includes(method)) throw notAllowed();
+        if (meetingId !== null && !createOrGet && !['GET', 'PATCH', 'DELETE'].includes(method)) throw notAllowed();
         const write = method !== 'GET';
         requireRole(token, write);
         const user = findPathUser(rawUser);
@@ -1082,6 +1111,37 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
         if (!policyGranted(user)) {
           const verb = method === 'POST' ? 'Create' : method === 'GET' ? 'Get' : method === 'PATCH' ? 'Update' : 'Delete';
           throw new ApiError(knobs.accessPolicyStatus, 'Unauthorized', `App ${knobs.clientId} is not authorized to ${verb} meeting on behalf of user ${user.id}`);
+        }
+        if (createOrGet) {
+          const body = parseJsonBody(req, raw);
+          for (const k of Object.keys(body)) {
+            if (!CREATE_OR_GET_PARAMS.includes(k) && k !== '@odata.type') {
+              throw bad(`The parameter '${k}' in the request payload is not a valid parameter for the operation 'createOrGet'.`); // OData action [U message]
+            }
+          }
+          const externalId = body['externalId'];
+          if (typeof externalId !== 'string' || externalId.trim() === '') throw bad("The parameter 'externalId' is required.", 'InvalidRequest'); // [U message]
+          if (body['endDateTime'] !== undefined && body['startDateTime'] === undefined) throw bad('endDateTime cannot be provided without startDateTime.'); // documented error [U message]
+          const key = `${knobs.externalIdScope === 'tenant' ? '*' : user.id}|${externalId}`;
+          const known = externalIds.get(key);
+          if (known) {
+            const live = meetings.get(known.id) === known;
+            if (live) return json(knobs.createOrGetExistingStatus, meetingView(known, req));
+            if (knobs.deletedExternalIds === 'returnsDeleted') return json(200, meetingView(known, req));
+            if (knobs.deletedExternalIds === 'conflict') throw new ApiError(409, 'Conflict', `The online meeting with externalId '${externalId}' was deleted.`); // [U]
+          }
+          const { externalId: _x, chatInfo: _c, ...rest } = body;
+          const m = createMeeting(user, rest);
+          m['externalId'] = externalId;
+          meetings.set(m.id, m);
+          externalIds.set(key, m);
+          if (loseCreates > 0) {
+            loseCreates -= 1;
+            rec.dropped = true;
+            req.socket.destroy();
+            return;
+          }
+          return json(201, meetingView(m, req), { location: `${origin}/v1.0/users/${user.id}/onlineMeetings/${encodeURIComponent(m.id)}` });
         }
         if (meetingId === null && method === 'GET') {
           // Lookup by join URL [U]: the only list form; a filter is required.
@@ -1332,6 +1392,7 @@ export async function startGraphFake(options: GraphFakeOptions = {}): Promise<Gr
       deliveries.length = 0;
       endpoints.clear();
       loseCreates = 0;
+      externalIds.clear();
       bucket = { tokens: 0, at: performance.now(), rate: 0 };
       if (opts.tokens) {
         tokensIssued.length = 0;

@@ -377,6 +377,143 @@ describe('online meetings (§2.2, §2.3)', () => {
   });
 });
 
+describe('createOrGet: create with an externalId, or get the meeting that has it', () => {
+  const cog = (user = ORG.id) => `/users/${user}/onlineMeetings/createOrGet`;
+  const cogBody = { externalId: 'bkx-site1-b42-g0', subject: 'Consultation [bkx:42]', startDateTime: '2030-01-07T10:00:00+01:00', endDateTime: '2030-01-07T10:30:00+01:00' };
+
+  it('201 with a new meeting, then 200 with the same meeting (unchanged) for the same externalId', async () => {
+    const t = await token();
+    const first = await api('POST', cog(), cogBody, { tok: t });
+    expect(first.status).toBe(201);
+    expect(first.json).toMatchObject({
+      externalId: 'bkx-site1-b42-g0',
+      subject: 'Consultation [bkx:42]',
+      startDateTime: '2030-01-07T09:00:00Z',
+      endDateTime: '2030-01-07T09:30:00Z',
+      participants: { organizer: { upn: ORG.upn, identity: { user: { id: ORG.id } } } },
+      // Not settable through createOrGet: the tenant's defaults apply.
+      lobbyBypassSettings: { scope: 'organization', isDialInBypassEnabled: false },
+      joinMeetingIdSettings: { isPasscodeRequired: true },
+    });
+    expect(first.json.joinMeetingIdSettings.passcode).toMatch(/^\S{6}$/);
+    expect(first.headers.get('location')).toBe(`${fake.url}/users/${ORG.id}/onlineMeetings/${encodeURIComponent(first.json.id)}`);
+    const again = await api('POST', cog(), { ...cogBody, subject: 'Other', startDateTime: '2030-02-01T10:00:00Z', endDateTime: '2030-02-01T11:00:00Z' }, { tok: t });
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ id: first.json.id, joinWebUrl: first.json.joinWebUrl, subject: 'Consultation [bkx:42]', startDateTime: '2030-01-07T09:00:00Z' });
+    expect(fake.meetings.size).toBe(1);
+    // The meeting is an ordinary online meeting: GET and PATCH reach it.
+    expect((await api('GET', meetingPath(first.json.id), undefined, { tok: t })).json.externalId).toBe('bkx-site1-b42-g0');
+    const patched = await api('PATCH', meetingPath(first.json.id), { lobbyBypassSettings: { scope: 'organizer', isDialInBypassEnabled: true } }, { tok: t });
+    expect(patched.status).toBe(200);
+    expect(patched.json.lobbyBypassSettings).toEqual({ scope: 'organizer', isDialInBypassEnabled: true });
+    // Knob: some tenants may answer 201 for an existing meeting too.
+    fake.setKnobs({ createOrGetExistingStatus: 201 });
+    const third = await api('POST', cog(), cogBody, { tok: t });
+    expect([third.status, third.json.id]).toEqual([201, first.json.id]);
+  });
+
+  it('defaults the times to now and +1 h; requires externalId; refuses parameters it does not take', async () => {
+    const t = await token();
+    const bare = await api('POST', cog(), { externalId: 'x-1' }, { tok: t });
+    expect(bare.status).toBe(201);
+    expect(bare.json.startDateTime).toBe('2029-11-22T00:00:00.0000000Z');
+    expect(bare.json.endDateTime).toBe('2029-11-22T01:00:00.0000000Z');
+    const missing = await api('POST', cog(), { subject: 'No id' }, { tok: t });
+    expect(missing.status).toBe(400);
+    expect(missing.json.error.code).toBe('InvalidRequest');
+    expect(missing.json.error.message).toContain('externalId');
+    expect((await api('POST', cog(), { externalId: '  ' }, { tok: t })).status).toBe(400);
+    expect((await api('POST', cog(), { externalId: 7 }, { tok: t })).status).toBe(400);
+    for (const extra of [{ lobbyBypassSettings: { scope: 'organizer' } }, { joinMeetingIdSettings: { isPasscodeRequired: false } }, { isEntryExempt: true }]) {
+      const r = await api('POST', cog(), { externalId: 'x-2', ...extra }, { tok: t });
+      expect(r.status).toBe(400);
+      expect(r.json.error.message).toContain("is not a valid parameter for the operation 'createOrGet'");
+    }
+    expect((await api('POST', cog(), { externalId: 'x-3', endDateTime: '2030-01-01T00:00:00Z' }, { tok: t })).status).toBe(400);
+    expect((await api('POST', cog(), { externalId: 'x-4', startDateTime: '2030-01-01T10:00:00Z', endDateTime: '2030-01-01T09:00:00Z' }, { tok: t })).status).toBe(400);
+    expect((await api('GET', cog(), undefined, { tok: t })).status).toBe(405);
+    expect([...fake.meetings.values()].map((m) => m['externalId'])).toEqual(['x-1']);
+  });
+
+  it('scopes externalId per organizer (documented), or per tenant with the knob', async () => {
+    const t = await token();
+    const a = await api('POST', cog(ORG.id), cogBody, { tok: t });
+    const b = await api('POST', cog(OTHER.id), cogBody, { tok: t });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(b.json.id).not.toBe(a.json.id);
+    expect(fake.meetings.get(b.json.id)?.userId).toBe(OTHER.id);
+    fake.reset();
+    fake.setKnobs({ externalIdScope: 'tenant' });
+    const first = await api('POST', cog(ORG.id), cogBody, { tok: t });
+    const other = await api('POST', cog(OTHER.id), cogBody, { tok: t });
+    expect(other.status).toBe(200);
+    expect(other.json.id).toBe(first.json.id);
+    expect(other.json.participants.organizer.identity.user.id).toBe(ORG.id);
+  });
+
+  it('after a deletion the externalId is reusable, returns the deleted meeting, or answers 409, per knob', async () => {
+    const t = await token();
+    const made = (await api('POST', cog(), cogBody, { tok: t })).json;
+    expect((await api('DELETE', meetingPath(made.id), undefined, { tok: t })).status).toBe(204);
+    // Default: the deleted meeting comes back, but its id reaches nothing any more.
+    const stale = await api('POST', cog(), cogBody, { tok: t });
+    expect([stale.status, stale.json.id]).toEqual([200, made.id]);
+    expect((await api('PATCH', meetingPath(made.id), { subject: 'x' }, { tok: t })).status).toBe(404);
+    expect((await api('GET', meetingPath(made.id), undefined, { tok: t })).status).toBe(404);
+    fake.setKnobs({ deletedExternalIds: 'conflict' });
+    const conflict = await api('POST', cog(), cogBody, { tok: t });
+    expect(conflict.status).toBe(409);
+    expect(conflict.json.error.code).toBe('Conflict');
+    fake.setKnobs({ deletedExternalIds: 'reusable' });
+    const fresh = await api('POST', cog(), cogBody, { tok: t });
+    expect(fresh.status).toBe(201);
+    expect(fresh.json.id).not.toBe(made.id);
+    expect((await api('POST', cog(), cogBody, { tok: t })).json.id).toBe(fresh.json.id);
+    // A meeting removed behind the API's back (fake.meetings) counts as deleted too.
+    fake.setKnobs({ deletedExternalIds: 'returnsDeleted' });
+    fake.meetings.delete(fresh.json.id);
+    expect((await api('POST', cog(), cogBody, { tok: t })).json.id).toBe(fresh.json.id);
+    expect(fake.meetings.size).toBe(0);
+  });
+
+  it('shares create\'s auth, permission, access policy, throttling, failure injection and lost answers', async () => {
+    expect((await call(`${fake.url}${cog()}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cogBody) })).status).toBe(401);
+    const t = await token();
+    fake.setKnobs({ accessPolicyGranted: false });
+    const policy = await api('POST', cog(), cogBody, { tok: t });
+    expect(policy.status).toBe(403);
+    expect(policy.json.error).toMatchObject({ code: 'Unauthorized', message: `App ${CLIENT} is not authorized to Create meeting on behalf of user ${ORG.id}` });
+    fake.setKnobs({ accessPolicyGranted: true, roles: ['OnlineMeetings.Read.All'] });
+    expect((await api('POST', cog(), cogBody)).json.error.code).toBe('Forbidden');
+    fake.setKnobs({ roles: ['OnlineMeetings.ReadWrite.All'] });
+    expect((await api('POST', '/users/33333333-0000-4000-a000-000000000000/onlineMeetings/createOrGet', cogBody, { tok: t })).status).toBe(404);
+    expect(fake.meetings.size).toBe(0);
+
+    fake.failWith({ status: 429, code: 'TooManyRequests', message: GRAPH_THROTTLE_MESSAGE, retryAfter: 3, match: { method: 'POST', path: /createOrGet$/ } });
+    const busy = await api('POST', cog(), cogBody, { tok: t });
+    expect([busy.status, busy.headers.get('retry-after')]).toEqual([429, '3']);
+    expect(fake.meetings.size).toBe(0);
+
+    // Made, answer lost; the retry gets the same meeting.
+    fake.loseNextCreateResponse();
+    await expect(api('POST', cog(), cogBody, { tok: t })).rejects.toThrow();
+    expect(fake.requests.at(-1)?.dropped).toBe(true);
+    expect(fake.meetings.size).toBe(1);
+    const retry = await api('POST', cog(), cogBody, { tok: t });
+    expect(retry.status).toBe(200);
+    expect(retry.json.id).toBe([...fake.meetings.keys()][0]);
+    // An answer for an existing meeting is never dropped by that knob.
+    fake.loseNextCreateResponse();
+    expect((await api('POST', cog(), cogBody, { tok: t })).status).toBe(200);
+
+    fake.setKnobs({ rateLimit: { perSecond: 1, retryAfter: 'seconds' } });
+    const burst = await Promise.all([1, 2, 3].map(() => api('POST', cog(), cogBody, { tok: t })));
+    expect(burst.some((r) => r.status === 429)).toBe(true);
+    // Concurrent calls with one externalId still make one meeting.
+    expect(fake.meetings.size).toBe(1);
+  });
+});
+
 describe('throttling and failure injection (§2.6)', () => {
   it('answers 429 TooManyRequests over N/s with Retry-After seconds, or without it', async () => {
     const t = await token();

@@ -112,6 +112,8 @@ export interface CreateBookingInput {
   /** who submits the booking form; default 'guest' */
   as?: As;
   extraIds?: number[];
+  /** More fields posted with the form (what add-ons print into it, e.g. `bkx_video_platform_choice`). */
+  fields?: Record<string, string>;
 }
 
 export interface BookingSnapshot {
@@ -456,6 +458,7 @@ class Bookings {
         'payment_method[]': ['bkx_gateway_pay_later'],
         user_time_zone: 'America/New_York', // sent by the browser, dropped by BookingX (§8.7)
         last_page_url: `${this.site.url}/booking/`,
+        ...(input.fields ?? {}),
       },
       input.as ?? 'guest',
     );

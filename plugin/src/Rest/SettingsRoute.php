@@ -40,4 +40,18 @@ class SettingsRoute extends ProxyRoute {
 			),
 		);
 	}
+
+	/**
+	 * Forwards, then forgets what the booking form cached about the settings (platform choice).
+	 *
+	 * @param \WP_REST_Request $request Incoming request.
+	 * @return \WP_REST_Response|\WP_Error
+	 */
+	public function proxy( \WP_REST_Request $request ) {
+		$result = parent::proxy( $request );
+		if ( 'PUT' === strtoupper( $request->get_method() ) ) {
+			delete_transient( \BookingX\Addons\VideoConsultation\Bookingx\PlatformChoiceField::CACHE );
+		}
+		return $result;
+	}
 }

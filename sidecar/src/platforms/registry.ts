@@ -1,9 +1,10 @@
 /**
  * Which platforms exist and which one serves a booking.
  *
- * Order of choice (BRIEF §5): the service's override → the default platform → the others by
- * priority. A platform is usable when it is enabled and has an adapter; the reason a platform was
- * skipped is recorded on the consultation.
+ * Order of choice (BRIEF §5, {@link choosePlatforms}): the customer's choice (when allowed) → the
+ * service's override → the default platform → the others by priority. A platform is usable when it
+ * is enabled, has an adapter and can host the consultation; the reason a platform was skipped is
+ * recorded on the consultation.
  */
 import type { PlatformId, Settings } from '@bkx-video/contracts';
 
@@ -57,23 +58,55 @@ export interface PlatformChoice {
 	skipped: Array< { platform: PlatformId; reason: string } >;
 }
 
-/** The platforms to try, best first, and why the others were skipped. */
-export function choosePlatforms( settings: Settings, override: string ): PlatformChoice {
+/**
+ * What each platform can host (vendor limits; spec "Automatic platform selection"). `null`: no limit
+ * of its own. Zoom: licensed users' meetings last up to 24 h [U for Basic accounts: 40 min with 3+
+ * people]; Teams: 30 h; Google Meet: 24 h; Jitsi and the built-in room: none.
+ */
+export const PLATFORM_LIMITS: Record< PlatformId, { maxParticipants: number; maxDurationMinutes: number | null } > = {
+	zoom: { maxParticipants: 100, maxDurationMinutes: 24 * 60 },
+	teams: { maxParticipants: 1000, maxDurationMinutes: 30 * 60 },
+	meet: { maxParticipants: 100, maxDurationMinutes: 24 * 60 },
+	jitsi: { maxParticipants: 100, maxDurationMinutes: null },
+	webrtc: { maxParticipants: 100, maxDurationMinutes: null },
+};
+
+export interface ChoiceInput {
+	/** The service's own platform (its edit screen), or ''. */
+	serviceOverride: string;
+	/** What the customer picked on the booking form, or ''; used only with allow_platform_selection. */
+	customerChoice?: string;
+	/** The consultation's length, checked against each platform's limit. */
+	durationMinutes?: number;
+}
+
+/**
+ * The platforms to try, best first, and why the others were skipped. Order (spec "Automatic
+ * platform selection", BRIEF §5): the default platform, replaced by the service's override, replaced
+ * by the customer's choice when the admin allows choosing; then the others by priority as fallbacks
+ * (failover). A platform that is off, has no adapter, or cannot host the consultation (participants
+ * per `max_participants`, duration) is skipped with its reason.
+ */
+export function choosePlatforms( settings: Settings, input: string | ChoiceInput ): PlatformChoice {
+	const { serviceOverride, customerChoice = '', durationMinutes = 0 } = typeof input === 'string' ? { serviceOverride: input } : input;
 	const order: PlatformId[] = [];
 	const push = ( id: string ) => {
 		if ( PRIORITY.includes( id as PlatformId ) && ! order.includes( id as PlatformId ) ) {
 			order.push( id as PlatformId );
 		}
 	};
-	push( override );
+	const chosen = settings.allow_platform_selection ? customerChoice : '';
+	push( chosen );
+	push( serviceOverride );
 	push( settings.default_platform );
 	PRIORITY.forEach( push );
+	const named = new Set( [ chosen, serviceOverride, settings.default_platform ].filter( Boolean ) );
 
 	const candidates: PlatformId[] = [];
 	const skipped: PlatformChoice[ 'skipped' ] = [];
 	for ( const id of order ) {
 		if ( ! isEnabled( settings, id ) ) {
-			if ( id === override || id === settings.default_platform ) {
+			if ( named.has( id ) ) {
 				skipped.push( { platform: id, reason: 'disabled' } );
 			}
 			continue;
@@ -82,7 +115,21 @@ export function choosePlatforms( settings: Settings, override: string ): Platfor
 			skipped.push( { platform: id, reason: 'not_available' } );
 			continue;
 		}
+		const limits = PLATFORM_LIMITS[ id ];
+		if ( settings.max_participants > limits.maxParticipants ) {
+			skipped.push( { platform: id, reason: `participant_limit: ${ PLATFORM_LIMITS[ id ].maxParticipants } people at most, the settings ask for ${ settings.max_participants }` } );
+			continue;
+		}
+		if ( limits.maxDurationMinutes !== null && durationMinutes > limits.maxDurationMinutes ) {
+			skipped.push( { platform: id, reason: `duration_limit: ${ limits.maxDurationMinutes } minutes at most, this consultation lasts ${ durationMinutes }` } );
+			continue;
+		}
 		candidates.push( id );
 	}
 	return { candidates, skipped };
+}
+
+/** The platforms a customer may pick on the booking form (enabled, with an adapter), in priority order. */
+export function selectablePlatforms( settings: Settings ): PlatformId[] {
+	return PRIORITY.filter( ( id ) => isEnabled( settings, id ) && FACTORIES[ id ] );
 }

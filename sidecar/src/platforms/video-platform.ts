@@ -25,6 +25,11 @@ export interface MeetingInput {
 	host: { id: number; name: string; email: string };
 	password: string | null;
 	waitingRoom: boolean;
+	/**
+	 * Stable per site, never secret: keeps ids we choose on a shared platform account apart when
+	 * two sites use it (Teams `externalId`). Absent: the adapter derives one from its credentials.
+	 */
+	siteKey?: string;
 }
 
 export interface MeetingRecord {

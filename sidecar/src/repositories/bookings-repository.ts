@@ -23,6 +23,8 @@ export interface Booking {
 	lastName: string;
 	createdBy: number;
 	postAuthor: number;
+	/** The platform the customer picked on the booking form (`bkx_video_platform_choice`), or ''. */
+	platformChoice: string;
 }
 
 export interface Service {
@@ -130,6 +132,7 @@ export function createBookingsRepository( knex: Knex, t: Tables, cache: { ttlSec
 				lastName: get( 'last_name' ).trim(),
 				createdBy: parseInt( get( 'created_by' ), 10 ) || 0,
 				postAuthor: Number( post.post_author ) || 0,
+				platformChoice: get( 'bkx_video_platform_choice' ).trim(),
 			};
 		},
 

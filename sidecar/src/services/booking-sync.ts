@@ -5,6 +5,8 @@
  * and insensitive to event order and duplicates. A MySQL named lock per booking keeps two sidecar
  * instances from creating two meetings for one booking.
  */
+import { createHmac } from 'node:crypto';
+
 import type { Knex } from 'knex';
 import type { FastifyBaseLogger } from 'fastify';
 
@@ -13,7 +15,7 @@ import type { ConsultationStatus, Settings } from '@bkx-video/contracts';
 import { deriveAccessToken, generatePassword } from '../crypto';
 import { withNamedLock } from '../db/named-lock';
 import type { Tables } from '../db/tables';
-import { choosePlatforms, createPlatform } from '../platforms/registry';
+import { choosePlatforms, createPlatform, type ChoiceInput } from '../platforms/registry';
 import { PlatformError, type MeetingInput, type MeetingRecord, type PlatformEnv } from '../platforms/video-platform';
 import type { AccessTokensRepository } from '../repositories/access-tokens-repository';
 import { CLOSED_BOOKING_STATUSES, type BookingsRepository } from '../repositories/bookings-repository';
@@ -55,6 +57,8 @@ export function meetingOf( c: Consultation ): MeetingRecord {
 
 export function createBookingSync( deps: BookingSyncDeps ) {
 	const { knex, tables, bookings, consultations, accessTokens, queue, clock, log } = deps;
+	/** Per site and not secret (derived one-way from the shared secret): keeps ids we choose on a shared platform account apart. */
+	const siteKey = createHmac( 'sha256', deps.secret ).update( 'bkx-video-site-key' ).digest( 'hex' ).slice( 0, 16 );
 	/** A call with a platform's credentials, its outcome recorded for integration health. */
 	const track = < T >( platform: Consultation[ 'platform' ], fn: () => Promise< T > ): Promise< T > => {
 		const health = deps.health?.();
@@ -76,7 +80,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 	/** Tries the candidates in order; returns the first meeting made and why others were skipped. */
 	async function createWithFailover(
 		settings: Settings,
-		override: string,
+		selection: ChoiceInput,
 		input: MeetingInput
 	): Promise< {
 		platform: Consultation[ 'platform' ];
@@ -84,7 +88,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 		failures: Array< { platform: string; reason: string } >;
 		credentialsFailedOn: Consultation[ 'platform' ] | null;
 	} > {
-		const choice = choosePlatforms( settings, override );
+		const choice = choosePlatforms( settings, selection );
 		const failures: Array< { platform: string; reason: string } > = [ ...choice.skipped ];
 		let credentialsFailedOn: Consultation[ 'platform' ] | null = null;
 		for ( const id of choice.candidates ) {
@@ -188,6 +192,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			host: { id: host?.id ?? 0, name: host?.displayName ?? seat?.title ?? '', email: host?.email ?? seat?.email ?? '' },
 			password: settings.password_required ? existing?.meetingPassword ?? generatePassword( settings.password_length ) : null,
 			waitingRoom: settings.waiting_room_enabled,
+			siteKey,
 		};
 		const fields = {
 			bookingId,
@@ -206,7 +211,11 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 		};
 
 		if ( ! existing || ! existing.meetingId ) {
-			const made = await createWithFailover( settings, service.platformOverride, input );
+			const made = await createWithFailover(
+				settings,
+				{ serviceOverride: service.platformOverride, customerChoice: booking.platformChoice, durationMinutes },
+				input
+			);
 			const metadata: Record< string, unknown > = { ...( existing?.metadata ?? {} ), platform_failures: made.failures };
 			if ( made.credentialsFailedOn ) {
 				// Listed on the integration-health notice until the platform works again.

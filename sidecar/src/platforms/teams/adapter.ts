@@ -15,11 +15,30 @@
  *   under that provider and the old one is deleted.
  * - Teams has no host link: the organizer signs in to Teams with the same join URL.
  * - Recordings of meetings made with this standalone API cannot be fetched (§2.4, §8).
- * - A create whose answer was lost cannot be found again: Graph cannot list a user's online
- *   meetings (the only list form filters on a join URL we never received, §2.3), and §2 documents
- *   no idempotent create (no `externalId`/`createOrGet`), nor does the fake support one. The
- *   booking sync waits and retries on such transport errors, so the retry creates a new meeting
- *   and the first one is left unused on the organizer's account (it is not on any calendar).
+ * - Idempotent create: a booking's meeting is made with `POST /users/{id}/onlineMeetings/createOrGet`
+ *   (Graph v1.0 onlinemeeting-createorget) and an `externalId` we choose ({@link externalIdFor}:
+ *   site key, booking id, generation). Graph's key is tenant + organizer + externalId, and a known
+ *   externalId returns the meeting that has it (200) instead of making one (201). So a create whose
+ *   answer was lost (the booking sync waits and retries transport errors, no failover) gets the
+ *   same meeting on the retry, and a duplicated event cannot make a second one.
+ * - createOrGet takes only the subject and the times, so each create is followed by a PATCH with
+ *   the lobby settings (and the subject and times again: an existing meeting comes back as it was
+ *   made). PATCH is idempotent; a retry after a lost PATCH answer gets the meeting and PATCHes it
+ *   again. If the PATCH is refused outright the meeting is deleted before the error goes up, so a
+ *   failover leaves nothing behind.
+ * - The passcode cannot be asked for: createOrGet takes no `joinMeetingIdSettings`, and they cannot
+ *   be changed afterwards (§2.2). Whether a Teams meeting has one follows the tenant's Teams meeting
+ *   policy, not `password_required`; we store the passcode Teams generated, if any.
+ * - A meeting made again (deleted on Teams and found by reconcile, reopened after a cancellation,
+ *   back to a provider who had it before) must not get the deleted one back. What createOrGet does
+ *   with a deleted meeting's externalId is not documented: it may make a new meeting, return the
+ *   deleted one (whose id then answers 404), or refuse. Our stored state does not say how often a
+ *   booking's meeting was made, and the booking sync's re-create path only calls `createMeeting`, so
+ *   the adapter walks the generations from 0: the first whose meeting is live (the PATCH succeeds)
+ *   and organized by this provider is the booking's; a 404 on the PATCH, a 404/409 on createOrGet
+ *   or another organizer's meeting (should externalIds be tenant-wide) moves on to the next. A
+ *   booking that was never re-made costs no extra call; each earlier deletion costs one or two.
+ * - The settings check's test meeting (booking 0) is a one-off: plain `POST …/onlineMeetings`.
  */
 import { createHash } from 'node:crypto';
 
@@ -33,9 +52,12 @@ import {
 	type VideoPlatformFactory,
 } from '../video-platform';
 import { AadErrorSchema, GraphErrorSchema, GraphOnlineMeetingSchema, GraphTokenSchema, GraphUserSchema, type GraphOnlineMeeting } from './schemas';
-import { createBody, updateBody } from './translate';
+import { createBody, createOrGetBody, externalIdFor, updateBody } from './translate';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+
+/** Generations of a booking's externalId tried before giving up (each re-made meeting uses one). */
+const MAX_GENERATIONS = 16;
 
 /** Stored meeting id: the organizer's object id (a GUID, no ':') and Graph's opaque meeting id. */
 export function meetingKey( organizerId: string, graphMeetingId: string ): string {
@@ -78,6 +100,8 @@ export const createTeamsPlatform: VideoPlatformFactory = ( deps ): VideoPlatform
 	const api = urls.graphApi.replace( /\/+$/, '' );
 	const login = urls.msLogin.replace( /\/+$/, '' );
 	const tokenKey = `teams:${ createHash( 'sha256' ).update( `${ settings.teams_tenant_id }:${ settings.teams_client_id }:${ settings.teams_client_secret }` ).digest( 'hex' ) }`;
+	/** Without a site key from the caller: one per app registration (not per site). */
+	const fallbackSiteKey = `a${ createHash( 'sha256' ).update( `${ settings.teams_tenant_id.toLowerCase() }:${ settings.teams_client_id.toLowerCase() }` ).digest( 'hex' ).slice( 0, 15 ) }`;
 	/** Host e-mail → Graph object id, for this adapter's life (a new settings snapshot starts afresh). */
 	const organizers = new Map< string, Promise< string > >();
 
@@ -241,13 +265,6 @@ export const createTeamsPlatform: VideoPlatformFactory = ( deps ): VideoPlatform
 	const meetingPath = ( organizer: string, graphMeetingId: string ) =>
 		`/users/${ encodeURIComponent( organizer ) }/onlineMeetings/${ encodeURIComponent( graphMeetingId ) }`;
 
-	const create = async ( input: MeetingInput ): Promise< MeetingRecord > => {
-		requireConfigured();
-		const organizer = await organizerId( input.host.email );
-		const res = await call( 'POST', `/users/${ encodeURIComponent( organizer ) }/onlineMeetings`, input.host.email, createBody( input, settings ) );
-		return toRecord( organizer, parseMeeting( res.json ) );
-	};
-
 	const remove = async ( key: { organizerId: string; graphMeetingId: string } ) => {
 		try {
 			await call( 'DELETE', meetingPath( key.organizerId, key.graphMeetingId ), key.organizerId );
@@ -258,6 +275,72 @@ export const createTeamsPlatform: VideoPlatformFactory = ( deps ): VideoPlatform
 			}
 			throw error;
 		}
+	};
+
+	/** PATCH answers 200 with the full object (§2.3, §8); read it back only if it did not. */
+	const patch = async ( organizer: string, graphMeetingId: string, who: string, body: Record< string, unknown > ): Promise< MeetingRecord > => {
+		const res = await call( 'PATCH', meetingPath( organizer, graphMeetingId ), who, body );
+		if ( res.json === null ) {
+			const again = await call( 'GET', meetingPath( organizer, graphMeetingId ), who );
+			return toRecord( organizer, parseMeeting( again.json ) );
+		}
+		return toRecord( organizer, parseMeeting( res.json ) );
+	};
+
+	const create = async ( input: MeetingInput ): Promise< MeetingRecord > => {
+		requireConfigured();
+		const who = input.host.email;
+		const organizer = await organizerId( who );
+		const meetings = `/users/${ encodeURIComponent( organizer ) }/onlineMeetings`;
+		if ( input.bookingId <= 0 ) {
+			// Not a booking (the settings check's test meeting): nothing to retry into.
+			return toRecord( organizer, parseMeeting( ( await call( 'POST', meetings, who, createBody( input, settings ) ) ).json ) );
+		}
+		const siteKey = input.siteKey?.trim() || fallbackSiteKey;
+		let last = '';
+		for ( let generation = 0; generation < MAX_GENERATIONS; generation++ ) {
+			const externalId = externalIdFor( siteKey, input.bookingId, generation );
+			let made: GraphOnlineMeeting;
+			try {
+				made = parseMeeting( ( await call( 'POST', `${ meetings }/createOrGet`, who, createOrGetBody( input, externalId ) ) ).json );
+			} catch ( error ) {
+				// The externalId of a deleted meeting, refused [U]: the next generation.
+				if ( error instanceof PlatformError && ( error.status === 404 || error.status === 409 ) ) {
+					last = error.message;
+					continue;
+				}
+				throw error;
+			}
+			const owner = made.participants?.organizer?.identity?.user?.id;
+			if ( owner && owner.toLowerCase() !== organizer.toLowerCase() ) {
+				// Another organizer's meeting under this externalId (tenant-wide ids [U]): not ours.
+				last = `externalId ${ externalId } belongs to another organizer's meeting`;
+				continue;
+			}
+			try {
+				return await patch( organizer, made.id, who, updateBody( input, settings ) );
+			} catch ( error ) {
+				if ( ! ( error instanceof PlatformError ) ) {
+					throw error;
+				}
+				// createOrGet returned a deleted meeting [U]: the next generation.
+				if ( error.code === 'not_found' ) {
+					last = error.message;
+					continue;
+				}
+				// Busy or no answer: the sync waits and the retry gets this meeting again.
+				if ( error.code === 'rate_limited' || error.transport ) {
+					throw error;
+				}
+				// Refused: the booking may go to another platform; leave no meeting behind.
+				await remove( { organizerId: organizer, graphMeetingId: made.id } ).catch( () => undefined );
+				throw error;
+			}
+		}
+		throw new PlatformError(
+			'rejected',
+			`Teams gave no usable meeting for booking ${ input.bookingId } under any of its ${ MAX_GENERATIONS } external IDs (last answer: ${ last.slice( 0, 200 ) }).`
+		);
 	};
 
 	return {
@@ -281,12 +364,7 @@ export const createTeamsPlatform: VideoPlatformFactory = ( deps ): VideoPlatform
 				return made;
 			}
 			// 200 with the full updated object (§2.3, §8), unlike Zoom.
-			const res = await call( 'PATCH', meetingPath( key.organizerId, key.graphMeetingId ), input.host.email, updateBody( input, settings ) );
-			if ( res.json === null ) {
-				const again = await call( 'GET', meetingPath( key.organizerId, key.graphMeetingId ), input.host.email );
-				return toRecord( key.organizerId, parseMeeting( again.json ) );
-			}
-			return toRecord( key.organizerId, parseMeeting( res.json ) );
+			return patch( key.organizerId, key.graphMeetingId, input.host.email, updateBody( input, settings ) );
 		},
 
 		async deleteMeeting( meeting: MeetingRecord ) {

@@ -59,6 +59,19 @@ export const GraphOnlineMeetingSchema = z
 			.optional(),
 		audioConferencing: AudioConferencingSchema.nullable().optional(),
 		lobbyBypassSettings: z.object( { scope: z.string().optional(), isDialInBypassEnabled: z.boolean().nullable().optional() } ).nullable().optional(),
+		/** createOrGet (Graph v1.0 onlinemeeting-createorget): the key we chose. */
+		externalId: z.string().nullable().optional(),
+		participants: z
+			.object( {
+				organizer: z
+					.object( { identity: z.object( { user: z.object( { id: z.string().nullable().optional() } ).passthrough().nullable().optional() } ).passthrough().nullable().optional() } )
+					.passthrough()
+					.nullable()
+					.optional(),
+			} )
+			.passthrough()
+			.nullable()
+			.optional(),
 	} )
 	.passthrough()
 	.refine( ( m ) => Boolean( m.joinWebUrl ?? m.joinUrl ), { message: 'joinWebUrl is missing' } );

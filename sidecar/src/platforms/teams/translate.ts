@@ -28,9 +28,34 @@ function common( input: MeetingInput, settings: Settings ): Record< string, unkn
 }
 
 /**
- * `POST /users/{id}/onlineMeetings`. The organizer is the user in the path (no `participants`:
- * the customer joins as a guest by link). The passcode is server-generated and only asked for; it
- * guards joining by meeting ID, and `joinMeetingIdSettings` cannot change after create (§2.2).
+ * The `externalId` of a booking's `generation`-th meeting (Graph's createOrGet key is tenant +
+ * organizer + externalId). Stable, so a create whose answer was lost gets the same meeting on the
+ * retry; the site key keeps two sites that share an app registration and a provider apart. A
+ * meeting made again after a deletion takes the next generation (see the adapter).
+ */
+export function externalIdFor( siteKey: string, bookingId: number, generation: number ): string {
+	return `bkx-${ siteKey }-b${ bookingId }-g${ generation }`;
+}
+
+/**
+ * `POST /users/{id}/onlineMeetings/createOrGet`: only `externalId`, the subject and the times (it
+ * takes no lobby or join settings: the lobby is PATCHed afterwards, the passcode follows the
+ * tenant's Teams meeting policy). The organizer is the user in the path.
+ */
+export function createOrGetBody( input: MeetingInput, externalId: string ): Record< string, unknown > {
+	return {
+		externalId,
+		subject: input.topic.slice( 0, SUBJECT_MAX ),
+		startDateTime: input.start.toISOString(),
+		endDateTime: input.end.toISOString(),
+	};
+}
+
+/**
+ * `POST /users/{id}/onlineMeetings`, for the settings check's one-off test meeting only (bookings
+ * use createOrGet). The organizer is the user in the path (no `participants`: the customer joins
+ * as a guest by link). The passcode is server-generated and only asked for; it guards joining by
+ * meeting ID, and `joinMeetingIdSettings` cannot change after create (§2.2).
  */
 export function createBody( input: MeetingInput, settings: Settings ): Record< string, unknown > {
 	return {
@@ -39,7 +64,11 @@ export function createBody( input: MeetingInput, settings: Settings ): Record< s
 	};
 }
 
-/** `PATCH /users/{id}/onlineMeetings/{meetingId}`: no organizer (immutable), no join settings (immutable). */
+/**
+ * `PATCH /users/{id}/onlineMeetings/{meetingId}`: no organizer (immutable), no join settings
+ * (immutable). Also sent right after createOrGet, for the lobby and for a meeting it returned as
+ * made earlier (with the times of then).
+ */
 export function updateBody( input: MeetingInput, settings: Settings ): Record< string, unknown > {
 	return common( input, settings );
 }

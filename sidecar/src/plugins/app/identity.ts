@@ -69,11 +69,12 @@ export function plainClaims( p: Record< string, unknown > ): IdentityClaims | nu
 		return null;
 	}
 	const claims: IdentityClaims = { sub, roles, caps, method, path, body_sha256: bodyHash, iat: iat as number, exp: exp as number, jti };
-	if ( email !== undefined ) {
-		claims.email = email as string | null;
+	// Optional claims: present in the result exactly when present in the payload, as with the schema.
+	if ( 'email' in p ) {
+		claims.email = email as string | null | undefined;
 	}
-	if ( name !== undefined ) {
-		claims.name = name as string | null;
+	if ( 'name' in p ) {
+		claims.name = name as string | null | undefined;
 	}
 	return claims;
 }

@@ -5,7 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 
 import {
+	PLATFORM_LABELS,
 	AccessTokenQuerySchema,
+	type SelectablePlatforms,
 	type CalendarEntry,
 	ConsultationIdParamsSchema,
 	type ConsultationView,
@@ -15,6 +17,7 @@ import {
 } from '@bkx-video/contracts';
 
 import { AppError } from '../../errors';
+import { selectablePlatforms } from '../../platforms/registry';
 import { can } from '../../policy/can';
 import { parse } from '../validate';
 import meetOAuthRoutes from './meet-oauth';
@@ -46,6 +49,16 @@ export default async function v1Routes( app: FastifyInstance ) {
 		const { id } = parse( ConsultationIdParamsSchema, request.params );
 		const query = parse( AccessTokenQuerySchema, request.query );
 		return app.services.consultations.join( request.identity, id, query.bkx_vc );
+	} );
+
+	// The booking form's "Video platform" field (allow_platform_selection): what a customer may pick.
+	// Anyone may ask (the form is public); it reveals only which platforms are switched on.
+	app.get( '/platforms/selectable', async (): Promise< SelectablePlatforms > => {
+		const settings = await app.services.settings.get();
+		return {
+			allow_selection: settings.allow_platform_selection,
+			platforms: selectablePlatforms( settings ).map( ( id ) => ( { id, label: PLATFORM_LABELS[ id ] } ) ),
+		};
 	} );
 
 	app.get( '/settings', async ( request ): Promise< SettingsView > => {
