@@ -6,7 +6,7 @@ import { verifyJitsiToken } from '@bkx-video/platform-fakes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { deriveAccessToken } from '../src/crypto';
-import { ADMIN, PREFIX, SECRET, bookingx, call, setup, startMailRelay, type TestContext } from './helper';
+import { ADMIN, PREFIX, SECRET, bookingx, call, drainAll, setup, startMailRelay, type TestContext } from './helper';
 
 let ctx: TestContext;
 let relay: Awaited< ReturnType< typeof startMailRelay > >;
@@ -33,10 +33,7 @@ afterAll( async () => {
 } );
 
 const consultations = () => ctx.db.knex( `${ PREFIX }bkx_video_consultations` ).select().orderBy( 'id' );
-const drain = async () => {
-	await ctx.app.workers.drainOutbox();
-	await ctx.app.workers.runDueJobs();
-};
+const drain = () => drainAll( ctx.app );
 const as = ( sub: number, email: string, caps: string[] = [] ) => ( { sub, email, caps } );
 
 describe( 'bookings become consultations', () => {

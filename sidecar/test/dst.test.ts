@@ -17,7 +17,7 @@ import { startZoomFake } from '@bkx-video/platform-fakes';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ADMIN, PREFIX, bookingx, call, setup, startMailRelay, type TestContext } from './helper';
+import { ADMIN, PREFIX, bookingx, call, drainAll, setup, startMailRelay, type TestContext } from './helper';
 
 type ZoomFake = Awaited< ReturnType< typeof startZoomFake > >;
 
@@ -120,10 +120,7 @@ afterAll( async () => {
 	await zoom?.close();
 } );
 
-const drain = async () => {
-	await ctx.app.workers.drainOutbox();
-	await ctx.app.workers.runDueJobs();
-};
+const drain = () => drainAll( ctx.app );
 const setSiteZone = ( zone: string ) => ctx.db.knex( `${ PREFIX }options` ).where( 'option_name', 'timezone_string' ).update( { option_value: zone } );
 const rowOf = async ( bookingId: number ) => ctx.db.knex( `${ PREFIX }bkx_video_consultations` ).where( 'booking_id', bookingId ).first();
 const utc = ( mysql: string ) => new Date( `${ mysql.replace( ' ', 'T' ) }Z` );

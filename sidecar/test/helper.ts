@@ -325,3 +325,35 @@ export async function startMailRelay( secret = SECRET ) {
 		close: () => new Promise< void >( ( resolve ) => server.close( () => resolve() ) ),
 	};
 }
+
+/** Runs the outbox, then the due jobs, as the workers do after a nudge from PHP. */
+export async function drainAll( app: FastifyInstance ): Promise< void > {
+	await app.workers.drainOutbox();
+	await app.workers.runDueJobs();
+}
+
+/** A site-local slot `days` ahead at `hour`:00 lasting `minutes`, in BookingX's `Y-m-d H:i:s`. */
+export function localSlot( days: number, hour: number, minutes = 30 ): { start: string; end: string } {
+	const d = new Date( Date.now() + days * 86400_000 );
+	const day = d.toISOString().slice( 0, 10 );
+	const h = String( hour ).padStart( 2, '0' );
+	const endMin = String( minutes % 60 ).padStart( 2, '0' );
+	const endHour = String( hour + Math.floor( minutes / 60 ) ).padStart( 2, '0' );
+	return { start: `${ day } ${ h }:00:00`, end: `${ day } ${ endHour }:${ endMin }:00` };
+}
+
+/** Books a 30-minute slot the way BookingX does, writes its outbox event and lets the sidecar apply it. */
+export async function bookSlot(
+	app: FastifyInstance,
+	bx: ReturnType< typeof bookingx >,
+	where: { video: number; seat: number },
+	email: string,
+	days: number,
+	hour: number
+): Promise< number > {
+	const id = await bx.booking( { serviceId: where.video, seatId: where.seat, ...localSlot( days, hour ), email } );
+	await bx.event( id, 'booking.saved' );
+	await drainAll( app );
+	return id;
+}
+

@@ -10,7 +10,7 @@ import { pkceS256, googleQuotaError, startGoogleFake, type GoogleFake, type Goog
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { decryptSecret, deriveAccessToken } from '../src/crypto';
-import { ADMIN, PREFIX, SECRET, bookingx, call, setup, startMailRelay, type TestContext } from './helper';
+import { ADMIN, PREFIX, SECRET, bookingx, bookSlot, call, drainAll, localSlot, setup, startMailRelay, type TestContext } from './helper';
 
 let google: GoogleFake;
 let ctx: TestContext;
@@ -66,10 +66,7 @@ afterAll( async () => {
 const platformsRow = () => ctx.db.knex( `${ PREFIX }bkx_video_platforms` ).where( 'platform_name', 'meet' ).first();
 const rows = () => ctx.db.knex( `${ PREFIX }bkx_video_consultations` ).select().orderBy( 'id' );
 const rowOf = async ( bookingId: number ) => ( await rows() ).find( ( r ) => r.booking_id === bookingId );
-const drain = async () => {
-	await ctx.app.workers.drainOutbox();
-	await ctx.app.workers.runDueJobs();
-};
+const drain = () => drainAll( ctx.app );
 const oauth = ( who: Record< string, unknown >, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown ) =>
 	call( ctx.app, who, method, `/v1/platforms/meet/oauth${ path }`, body, ctx.clock.now() );
 
@@ -91,21 +88,8 @@ async function connect() {
 	return res;
 }
 
-/** A site-local (Europe/Berlin) slot `days` ahead at `hour`:00. */
-const slot = ( days: number, hour: number, minutes = 30 ) => {
-	const d = new Date( Date.now() + days * 86400_000 );
-	const day = d.toISOString().slice( 0, 10 );
-	const h = String( hour ).padStart( 2, '0' );
-	const endMin = String( minutes % 60 ).padStart( 2, '0' );
-	const endHour = String( hour + Math.floor( minutes / 60 ) ).padStart( 2, '0' );
-	return { start: `${ day } ${ h }:00:00`, end: `${ day } ${ endHour }:${ endMin }:00` };
-};
-const book = async ( email: string, days: number, hour: number ) => {
-	const id = await bx.booking( { serviceId: ids.video, seatId: ids.seat, ...slot( days, hour ), email } );
-	await bx.event( id, 'booking.saved' );
-	await drain();
-	return id;
-};
+const slot = localSlot;
+const book = ( email: string, days: number, hour: number ) => bookSlot( ctx.app, bx, ids, email, days, hour );
 const EVENTS = '/calendar/v3/calendars/primary/events';
 const calendarCalls = ( method: string, pathPart = EVENTS ) => google.requests.filter( ( r ) => r.method === method && r.path.startsWith( pathPart ) );
 const tokenCalls = ( grant: string ) => google.requests.filter( ( r ) => r.path === '/token' && new URLSearchParams( r.body ).get( 'grant_type' ) === grant );

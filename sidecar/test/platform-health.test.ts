@@ -8,7 +8,7 @@
 import { startZoomFake } from '@bkx-video/platform-fakes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ADMIN, PREFIX, bookingx, call, setup, startMailRelay, type TestContext } from './helper';
+import { ADMIN, PREFIX, bookSlot, bookingx, call, drainAll, localSlot, setup, startMailRelay, type TestContext } from './helper';
 
 type ZoomFake = Awaited< ReturnType< typeof startZoomFake > >;
 
@@ -54,21 +54,9 @@ afterAll( async () => {
 } );
 
 const rowOf = async ( bookingId: number ) => ctx.db.knex( `${ PREFIX }bkx_video_consultations` ).first().where( 'booking_id', bookingId );
-const drain = async () => {
-	await ctx.app.workers.drainOutbox();
-	await ctx.app.workers.runDueJobs();
-};
-const slot = ( days: number, hour: number ) => {
-	const day = new Date( Date.now() + days * 86400_000 ).toISOString().slice( 0, 10 );
-	const h = String( hour ).padStart( 2, '0' );
-	return { start: `${ day } ${ h }:00:00`, end: `${ day } ${ h }:30:00` };
-};
-const book = async ( email: string, days: number, hour: number ) => {
-	const id = await bx.booking( { serviceId: ids.video, seatId: ids.seat, ...slot( days, hour ), email } );
-	await bx.event( id, 'booking.saved' );
-	await drain();
-	return id;
-};
+const drain = () => drainAll( ctx.app );
+const slot = ( days: number, hour: number ) => localSlot( days, hour );
+const book = ( email: string, days: number, hour: number ) => bookSlot( ctx.app, bx, ids, email, days, hour );
 const healthMails = () => relay.mails.filter( ( m ) => ( m.to as string[] ).includes( 'owner@clinic.example.test' ) ) as Array< { subject: string; text: string } >;
 const status = async () => ( await call( ctx.app, ADMIN, 'GET', '/v1/status', undefined, ctx.clock.now() ) ).json as { platform_health: Array< Record< string, any > > };
 

@@ -12,7 +12,7 @@ import { startGraphFake, type GraphFake } from '@bkx-video/platform-fakes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { deriveAccessToken } from '../src/crypto';
-import { ADMIN, PREFIX, SECRET, bookingx, call, setup, startMailRelay, type TestContext } from './helper';
+import { ADMIN, PREFIX, SECRET, bookingx, bookSlot, call, drainAll, localSlot, setup, startMailRelay, type TestContext } from './helper';
 
 let graph: GraphFake;
 let ctx: TestContext;
@@ -58,25 +58,9 @@ afterAll( async () => {
 
 const rows = () => ctx.db.knex( `${ PREFIX }bkx_video_consultations` ).select().orderBy( 'id' );
 const rowOf = async ( bookingId: number ) => ( await rows() ).find( ( r ) => r.booking_id === bookingId );
-const drain = async () => {
-	await ctx.app.workers.drainOutbox();
-	await ctx.app.workers.runDueJobs();
-};
-/** A site-local (Europe/Berlin) slot `days` ahead at `hour`:00. */
-const slot = ( days: number, hour: number, minutes = 30 ) => {
-	const d = new Date( Date.now() + days * 86400_000 );
-	const day = d.toISOString().slice( 0, 10 );
-	const h = String( hour ).padStart( 2, '0' );
-	const endMin = String( minutes % 60 ).padStart( 2, '0' );
-	const endHour = String( hour + Math.floor( minutes / 60 ) ).padStart( 2, '0' );
-	return { start: `${ day } ${ h }:00:00`, end: `${ day } ${ endHour }:${ endMin }:00` };
-};
-const book = async ( email: string, days: number, hour: number ) => {
-	const id = await bx.booking( { serviceId: ids.video, seatId: ids.seat, ...slot( days, hour ), email } );
-	await bx.event( id, 'booking.saved' );
-	await drain();
-	return id;
-};
+const drain = () => drainAll( ctx.app );
+const slot = localSlot;
+const book = ( email: string, days: number, hour: number ) => bookSlot( ctx.app, bx, ids, email, days, hour );
 const meetingsPath = `/v1.0/users/${ PROVIDER.id }/onlineMeetings`;
 const createOrGetPath = `${ meetingsPath }/createOrGet`;
 /** The site key booking-sync derives from the site's shared secret. */

@@ -44,6 +44,18 @@ function fromRow( r: Record< string, unknown > ): PlatformHealthRow {
 	};
 }
 
+function toAffected( r: Record< string, unknown > ): AffectedConsultation {
+	return {
+		consultationId: Number( r.id ),
+		bookingId: Number( r.booking_id ),
+		scheduledStart: fromSqlDateTime( r.scheduled_start as string ) ?? new Date( 0 ),
+		customerName: ( r.customer_name as string | null ) ?? null,
+		platform: r.platform as PlatformId,
+		hasMeeting: Boolean( r.meeting_id ),
+		syncError: ( r.sync_error as string | null ) ?? null,
+	};
+}
+
 /** The marker booking-sync writes into a consultation's metadata when a platform's credentials failed it. */
 export const HEALTH_METADATA_KEY = 'credentials_failed_on';
 
@@ -109,15 +121,7 @@ export function createPlatformHealthRepository( knex: Knex, t: Tables ) {
 				)
 				.orderBy( 'scheduled_start' )
 				.limit( limit );
-			return ( rows as Array< Record< string, unknown > > ).map( ( r ) => ( {
-				consultationId: Number( r.id ),
-				bookingId: Number( r.booking_id ),
-				scheduledStart: fromSqlDateTime( r.scheduled_start as string ) ?? new Date( 0 ),
-				customerName: ( r.customer_name as string | null ) ?? null,
-				platform: r.platform as PlatformId,
-				hasMeeting: Boolean( r.meeting_id ),
-				syncError: ( r.sync_error as string | null ) ?? null,
-			} ) );
+			return ( rows as Array< Record< string, unknown > > ).map( toAffected );
 		},
 
 		/**
@@ -150,16 +154,7 @@ export function createPlatformHealthRepository( knex: Knex, t: Tables ) {
 				if ( ! failures.length ) {
 					continue;
 				}
-				out.push( {
-					consultationId: Number( r.id ),
-					bookingId: Number( r.booking_id ),
-					scheduledStart: fromSqlDateTime( r.scheduled_start as string ) ?? new Date( 0 ),
-					customerName: ( r.customer_name as string | null ) ?? null,
-					platform: r.platform as PlatformId,
-					hasMeeting: Boolean( r.meeting_id ),
-					syncError: ( r.sync_error as string | null ) ?? null,
-					failures,
-				} );
+				out.push( { ...toAffected( r ), failures } );
 				if ( out.length >= limit ) {
 					break;
 				}

@@ -81,3 +81,21 @@ export async function vendorRequest(
 		vendorCode: json && typeof json === 'object' && 'code' in json ? ( json as { code: unknown } ).code : undefined,
 	} );
 }
+
+/**
+ * A request to an OAuth token endpoint. Every vendor refuses bad or revoked credentials there with
+ * 400 or 401 (Zoom §1.1, Microsoft §2.1, Google §3.1: `invalid_client`, `invalid_grant`, AADSTS…):
+ * both mean the saved credentials no longer work, so both become `unauthorized` (integration health)
+ * rather than a refusal of one meeting.
+ */
+export async function tokenRequest( url: string, init: Parameters< typeof vendorRequest >[ 1 ] ): Promise< VendorResponse > {
+	try {
+		return await vendorRequest( url, init );
+	} catch ( error ) {
+		if ( error instanceof PlatformError && ( error.status === 400 || error.status === 401 ) ) {
+			throw new PlatformError( 'unauthorized', error.message, { cause: error, status: error.status, vendorCode: error.vendorCode } );
+		}
+		throw error;
+	}
+}
+

@@ -24,7 +24,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
-import { vendorRequest } from '../_shared/http';
+import { tokenRequest, vendorRequest } from '../_shared/http';
 import {
 	PlatformError,
 	type JoinLink,
@@ -147,28 +147,19 @@ export const createMeetPlatform: VideoPlatformFactory = ( deps ): VideoPlatform 
 	const tokenKey = ( grant: PlatformGrant ) => meetTokenKey( grant.clientId, settings.meet_client_secret, grant.refreshToken );
 
 	const fetchToken = async ( grant: PlatformGrant ) => {
-		let res;
-		try {
-			res = await vendorRequest( urls.googleToken, {
-				method: 'POST',
-				headers: { 'content-type': 'application/x-www-form-urlencoded' },
-				body: new URLSearchParams( {
-					client_id: settings.meet_client_id,
-					client_secret: settings.meet_client_secret,
-					refresh_token: grant.refreshToken,
-					grant_type: 'refresh_token',
-				} ).toString(),
-				timeoutMs,
-				now: clock,
-				describe: describeGoogleOAuthError,
-			} );
-		} catch ( error ) {
-			// invalid_grant is 400, invalid_client 401 (§3.1): both need the admin.
-			if ( error instanceof PlatformError && ( error.status === 400 || error.status === 401 ) ) {
-				throw new PlatformError( 'unauthorized', error.message, { cause: error, status: error.status } );
-			}
-			throw error;
-		}
+		const res = await tokenRequest( urls.googleToken, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams( {
+				client_id: settings.meet_client_id,
+				client_secret: settings.meet_client_secret,
+				refresh_token: grant.refreshToken,
+				grant_type: 'refresh_token',
+			} ).toString(),
+			timeoutMs,
+			now: clock,
+			describe: describeGoogleOAuthError,
+		} );
 		const token = GoogleTokenSchema.safeParse( res.json );
 		if ( ! token.success ) {
 			throw new PlatformError( 'unavailable', 'Google answered the token request with an unexpected body.' );

@@ -42,7 +42,7 @@
  */
 import { createHash } from 'node:crypto';
 
-import { vendorRequest } from '../_shared/http';
+import { tokenRequest, vendorRequest } from '../_shared/http';
 import {
 	PlatformError,
 	type JoinLink,
@@ -117,28 +117,19 @@ export const createTeamsPlatform: VideoPlatformFactory = ( deps ): VideoPlatform
 	};
 
 	const fetchToken = async () => {
-		let res;
-		try {
-			res = await vendorRequest( `${ login }/${ encodeURIComponent( settings.teams_tenant_id ) }/oauth2/v2.0/token`, {
-				method: 'POST',
-				headers: { 'content-type': 'application/x-www-form-urlencoded' },
-				body: new URLSearchParams( {
-					client_id: settings.teams_client_id,
-					client_secret: settings.teams_client_secret,
-					scope: GRAPH_SCOPE,
-					grant_type: 'client_credentials',
-				} ).toString(),
-				timeoutMs,
-				now: clock,
-				describe: describeTokenError,
-			} );
-		} catch ( error ) {
-			// AADSTS errors come as 400 or 401 (§2.1 [U]); both mean wrong credentials.
-			if ( error instanceof PlatformError && ( error.status === 400 || error.status === 401 ) ) {
-				throw new PlatformError( 'unauthorized', error.message, { cause: error, status: error.status } );
-			}
-			throw error;
-		}
+		const res = await tokenRequest( `${ login }/${ encodeURIComponent( settings.teams_tenant_id ) }/oauth2/v2.0/token`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams( {
+				client_id: settings.teams_client_id,
+				client_secret: settings.teams_client_secret,
+				scope: GRAPH_SCOPE,
+				grant_type: 'client_credentials',
+			} ).toString(),
+			timeoutMs,
+			now: clock,
+			describe: describeTokenError,
+		} );
 		const token = GraphTokenSchema.safeParse( res.json );
 		if ( ! token.success ) {
 			throw new PlatformError( 'unavailable', 'Microsoft answered the Teams token request with an unexpected body.' );

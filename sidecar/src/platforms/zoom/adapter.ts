@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 
-import { vendorRequest } from '../_shared/http';
+import { tokenRequest, vendorRequest } from '../_shared/http';
 import {
 	PlatformError,
 	type JoinLink,
@@ -60,23 +60,13 @@ export const createZoomPlatform: VideoPlatformFactory = ( deps ): VideoPlatform 
 		const url = new URL( urls.zoomOauth );
 		url.searchParams.set( 'grant_type', 'account_credentials' );
 		url.searchParams.set( 'account_id', settings.zoom_account_id );
-		let res;
-		try {
-			res = await vendorRequest( url.toString(), {
-				method: 'POST',
-				headers: { authorization: `Basic ${ Buffer.from( `${ settings.zoom_client_id }:${ settings.zoom_client_secret }` ).toString( 'base64' ) }` },
-				timeoutMs,
-				now: clock,
-				describe,
-			} );
-		} catch ( error ) {
-			// The token endpoint refuses bad credentials with 400 or 401 (§1.1 [U]): both mean the saved
-			// credentials no longer work (integration health), not a refusal of this one meeting.
-			if ( error instanceof PlatformError && ( error.status === 400 || error.status === 401 ) ) {
-				throw new PlatformError( 'unauthorized', error.message, { cause: error, status: error.status, vendorCode: error.vendorCode } );
-			}
-			throw error;
-		}
+		const res = await tokenRequest( url.toString(), {
+			method: 'POST',
+			headers: { authorization: `Basic ${ Buffer.from( `${ settings.zoom_client_id }:${ settings.zoom_client_secret }` ).toString( 'base64' ) }` },
+			timeoutMs,
+			now: clock,
+			describe,
+		} );
 		const token = ZoomTokenSchema.safeParse( res.json );
 		if ( ! token.success ) {
 			throw new PlatformError( 'unavailable', 'Zoom answered the token request with an unexpected body.' );
