@@ -99,3 +99,28 @@ export async function tokenRequest( url: string, init: Parameters< typeof vendor
 	}
 }
 
+/** A JSON API call with a bearer token (Zoom, Graph, Google Calendar alike). */
+export function bearerRequest(
+	url: string,
+	o: { method: string; token: string; body?: unknown; timeoutMs: number; now: () => Date; describe?: ( status: number, json: unknown, text: string ) => string }
+): Promise< VendorResponse > {
+	return vendorRequest( url, {
+		method: o.method,
+		headers: { authorization: `Bearer ${ o.token }`, ...( o.body === undefined ? {} : { 'content-type': 'application/json' } ) },
+		body: o.body === undefined ? undefined : JSON.stringify( o.body ),
+		timeoutMs: o.timeoutMs,
+		now: o.now,
+		describe: o.describe,
+	} );
+}
+
+/**
+ * @throws PlatformError `not_configured` naming every empty setting, e.g. "Zoom is missing its client ID."
+ */
+export function requireSettings( platform: string, fields: Array< [ label: string, value: string ] > ): void {
+	const missing = fields.filter( ( [ , v ] ) => ! v ).map( ( [ k ] ) => k );
+	if ( missing.length ) {
+		throw new PlatformError( 'not_configured', `${ platform } is missing its ${ missing.join( ', ' ) }.` );
+	}
+}
+

@@ -24,7 +24,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
-import { tokenRequest, vendorRequest } from '../_shared/http';
+import { bearerRequest, tokenRequest } from '../_shared/http';
 import {
 	PlatformError,
 	type JoinLink,
@@ -185,10 +185,10 @@ export const createMeetPlatform: VideoPlatformFactory = ( deps ): VideoPlatform 
 				return d.message;
 			};
 			try {
-				return await vendorRequest( `${ api }${ path }`, {
+				return await bearerRequest( `${ api }${ path }`, {
 					method,
-					headers: { authorization: `Bearer ${ token }`, ...( body === undefined ? {} : { 'content-type': 'application/json' } ) },
-					body: body === undefined ? undefined : JSON.stringify( body ),
+					token,
+					body,
 					timeoutMs,
 					now: clock,
 					describe,

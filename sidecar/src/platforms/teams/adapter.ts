@@ -42,7 +42,7 @@
  */
 import { createHash } from 'node:crypto';
 
-import { tokenRequest, vendorRequest } from '../_shared/http';
+import { bearerRequest, requireSettings, tokenRequest } from '../_shared/http';
 import {
 	PlatformError,
 	type JoinLink,
@@ -106,14 +106,11 @@ export const createTeamsPlatform: VideoPlatformFactory = ( deps ): VideoPlatform
 	const organizers = new Map< string, Promise< string > >();
 
 	const requireConfigured = () => {
-		const missing = [
+		requireSettings( 'Teams', [
 			[ 'tenant ID', settings.teams_tenant_id ],
 			[ 'client ID', settings.teams_client_id ],
 			[ 'client secret', settings.teams_client_secret ],
-		].filter( ( [ , v ] ) => ! v ).map( ( [ k ] ) => k );
-		if ( missing.length ) {
-			throw new PlatformError( 'not_configured', `Teams is missing its ${ missing.join( ', ' ) }.` );
-		}
+		] );
 	};
 
 	const fetchToken = async () => {
@@ -161,10 +158,10 @@ export const createTeamsPlatform: VideoPlatformFactory = ( deps ): VideoPlatform
 				return `Teams answered ${ status }${ graphCode ? ` (${ graphCode })` : '' }: ${ message ?? text.slice( 0, 200 ) }`;
 			};
 			try {
-				return await vendorRequest( `${ api }${ path }`, {
+				return await bearerRequest( `${ api }${ path }`, {
 					method,
-					headers: { authorization: `Bearer ${ token }`, ...( body === undefined ? {} : { 'content-type': 'application/json' } ) },
-					body: body === undefined ? undefined : JSON.stringify( body ),
+					token,
+					body,
 					timeoutMs,
 					now: clock,
 					describe,

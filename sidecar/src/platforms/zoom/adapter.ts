@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 
-import { tokenRequest, vendorRequest } from '../_shared/http';
+import { bearerRequest, requireSettings, tokenRequest } from '../_shared/http';
 import {
 	PlatformError,
 	type JoinLink,
@@ -45,15 +45,12 @@ export const createZoomPlatform: VideoPlatformFactory = ( deps ): VideoPlatform 
 	const tokenKey = `zoom:${ createHash( 'sha256' ).update( `${ settings.zoom_account_id }:${ settings.zoom_client_id }:${ settings.zoom_client_secret }` ).digest( 'hex' ) }`;
 
 	const requireConfigured = () => {
-		const missing = [
+		requireSettings( 'Zoom', [
 			[ 'account ID', settings.zoom_account_id ],
 			[ 'client ID', settings.zoom_client_id ],
 			[ 'client secret', settings.zoom_client_secret ],
 			[ 'host user', settings.zoom_user_id ],
-		].filter( ( [ , v ] ) => ! v ).map( ( [ k ] ) => k );
-		if ( missing.length ) {
-			throw new PlatformError( 'not_configured', `Zoom is missing its ${ missing.join( ', ' ) }.` );
-		}
+		] );
 	};
 
 	const fetchToken = async () => {
@@ -80,10 +77,10 @@ export const createZoomPlatform: VideoPlatformFactory = ( deps ): VideoPlatform 
 		for ( let attempt = 0; ; attempt++ ) {
 			const token = await tokens.get( tokenKey, fetchToken );
 			try {
-				return await vendorRequest( `${ api }${ path }`, {
+				return await bearerRequest( `${ api }${ path }`, {
 					method,
-					headers: { authorization: `Bearer ${ token }`, ...( body === undefined ? {} : { 'content-type': 'application/json' } ) },
-					body: body === undefined ? undefined : JSON.stringify( body ),
+					token,
+					body,
 					timeoutMs,
 					now: clock,
 					describe,
