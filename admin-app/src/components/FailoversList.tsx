@@ -75,7 +75,9 @@ export default function FailoversList( {
 						<ul>
 							{ f.failures.map( ( x, i ) => (
 								<li key={ i }>
-									{ label( x.platform ) }: { x.reason }
+									{ label( x.platform ) }:{ ' ' }
+									{ /* The reason starts with our code ("unavailable: …"); the sentence is for people. */ }
+									{ x.reason.replace( /^[a-z_]+: /, '' ) }
 								</li>
 							) ) }
 						</ul>

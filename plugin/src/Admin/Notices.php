@@ -99,6 +99,11 @@ class Notices {
 	 * @return void
 	 */
 	private function render_platform_health(): void {
+		// Our own screen shows the same state in more detail (the status panel).
+		$screen = function_exists( 'get_current_screen' ) ? get_current_screen() : null;
+		if ( $screen && false !== strpos( (string) $screen->id, 'bkx-video' ) ) {
+			return;
+		}
 		$failing = get_option( 'bkx_video_platform_health', array() );
 		if ( ! is_array( $failing ) ) {
 			return;

@@ -164,6 +164,12 @@ class SettingsPage {
 			);
 			return;
 		}
+		// A page title and the header end marker: WordPress moves admin notices below it (common.js),
+		// not into the first heading of the app.
+		printf(
+			'<h1 class="wp-heading-inline">%s</h1><hr class="wp-header-end">',
+			esc_html__( 'Video Consultations', 'bookingx-video-consultation' )
+		);
 		printf(
 			'<div id="bkx-video-admin"></div><noscript><div class="notice notice-warning inline"><p>%s</p></div></noscript>',
 			esc_html__( 'The video consultation settings need JavaScript. Please enable JavaScript in your browser.', 'bookingx-video-consultation' )
