@@ -357,3 +357,12 @@ export async function bookSlot(
 	return id;
 }
 
+/** Jitsi as the fallback platform (failover target) in the platform tests, with guests allowed. */
+export const JITSI_FALLBACK = {
+	jitsi_enabled: true,
+	jitsi_server_url: 'https://meet.example.test',
+	jitsi_app_id: 'app',
+	jitsi_app_secret: 'jitsi-secret-0123456789',
+	require_authentication: false,
+} as const;
+

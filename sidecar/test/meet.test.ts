@@ -10,7 +10,7 @@ import { pkceS256, googleQuotaError, startGoogleFake, type GoogleFake, type Goog
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { decryptSecret, deriveAccessToken } from '../src/crypto';
-import { ADMIN, PREFIX, SECRET, bookingx, bookSlot, call, drainAll, localSlot, setup, startMailRelay, type TestContext } from './helper';
+import { ADMIN, JITSI_FALLBACK, PREFIX, SECRET, bookingx, bookSlot, call, drainAll, localSlot, setup, startMailRelay, type TestContext } from './helper';
 
 let google: GoogleFake;
 let ctx: TestContext;
@@ -49,11 +49,7 @@ beforeAll( async () => {
 		zoom_enabled: false,
 		meet_enabled: true,
 		default_platform: 'meet',
-		jitsi_enabled: true,
-		jitsi_server_url: 'https://meet.example.test',
-		jitsi_app_id: 'app',
-		jitsi_app_secret: 'jitsi-secret-0123456789',
-		require_authentication: false,
+		...JITSI_FALLBACK,
 	}, ctx.clock.now() );
 	expect( res.status ).toBe( 200 );
 } );

@@ -12,7 +12,7 @@ import { startGraphFake, type GraphFake } from '@bkx-video/platform-fakes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { deriveAccessToken } from '../src/crypto';
-import { ADMIN, PREFIX, SECRET, bookingx, bookSlot, call, drainAll, localSlot, setup, startMailRelay, type TestContext } from './helper';
+import { ADMIN, JITSI_FALLBACK, PREFIX, SECRET, bookingx, bookSlot, call, drainAll, localSlot, setup, startMailRelay, type TestContext } from './helper';
 
 let graph: GraphFake;
 let ctx: TestContext;
@@ -42,11 +42,7 @@ beforeAll( async () => {
 		teams_client_id: CREDS.clientId,
 		teams_client_secret: CREDS.clientSecret,
 		teams_allow_pstn_users: false,
-		jitsi_enabled: true,
-		jitsi_server_url: 'https://meet.example.test',
-		jitsi_app_id: 'app',
-		jitsi_app_secret: 'jitsi-secret-0123456789',
-		require_authentication: false,
+		...JITSI_FALLBACK,
 	}, ctx.clock.now() );
 	expect( res.status ).toBe( 200 );
 } );

@@ -7,7 +7,7 @@ import { startZoomFake } from '@bkx-video/platform-fakes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { deriveAccessToken } from '../src/crypto';
-import { ADMIN, PREFIX, SECRET, bookingx, bookSlot, call, drainAll, localSlot, setup, startMailRelay, type TestContext } from './helper';
+import { ADMIN, JITSI_FALLBACK, PREFIX, SECRET, bookingx, bookSlot, call, drainAll, localSlot, setup, startMailRelay, type TestContext } from './helper';
 
 type ZoomFake = Awaited< ReturnType< typeof startZoomFake > >;
 
@@ -36,11 +36,7 @@ beforeAll( async () => {
 		zoom_client_id: CREDS.clientId,
 		zoom_client_secret: CREDS.clientSecret,
 		zoom_user_id: 'host@example.test',
-		jitsi_enabled: true,
-		jitsi_server_url: 'https://meet.example.test',
-		jitsi_app_id: 'app',
-		jitsi_app_secret: 'jitsi-secret-0123456789',
-		require_authentication: false,
+		...JITSI_FALLBACK,
 	}, ctx.clock.now() );
 	expect( res.status ).toBe( 200 );
 } );
