@@ -16,7 +16,8 @@
  * Every database is fresh and dropped at the end; the whole run aborts after
  * BENCH_TIMEOUT_SECONDS (default 180). BENCH_BOOKINGS changes the burst size, BENCH_RUNS=a,b,c
  * picks runs, BENCH_DEBUG=1 splits each latency into "row written → create reached Zoom" and
- * "create → row seen" on stderr.
+ * "create → row seen" on stderr, and BENCH_SIDECAR_NODE_ARGS passes flags to the sidecar's node
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -96,7 +97,8 @@ interface Outcome {
 /** Starts src/server.ts as production does and resolves once /readyz answers. */
 async function startSidecar( env: Record< string, string >, warnings: Map< string, number > ): Promise< { child: ChildProcess; base: string } > {
 	const port = await freePort();
-	const child = spawn( process.execPath, [ '--import', 'tsx', 'src/server.ts' ], {
+	const nodeArgs = ( process.env.BENCH_SIDECAR_NODE_ARGS ?? '' ).split( ' ' ).filter( Boolean );
+	const child = spawn( process.execPath, [ ...nodeArgs, '--import', 'tsx', 'src/server.ts' ], {
 		cwd: SIDECAR_DIR,
 		env: { ...process.env, ...env, BKX_VIDEO_PORT: String( port ), BKX_VIDEO_LOG_LEVEL: 'warn' },
 		stdio: [ 'ignore', 'pipe', 'inherit' ],

@@ -200,6 +200,7 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		clock,
 		outboxPollSeconds: config.outboxPollSeconds,
 		reconcileIntervalSeconds: config.reconcileIntervalSeconds,
+		concurrency: config.syncConcurrency,
 	} );
 	app.decorate( 'workers', workers );
 	const consultationsService = createConsultationsService( {

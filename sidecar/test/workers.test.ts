@@ -1,6 +1,6 @@
 /**
- * The outbox consumer and job runner as production runs them, against the Zoom fake: syncs run a
- * few at a time (bounded by the pool), one booking's failure stays its own, a 429 pauses the
+ * The outbox consumer and job runner as production runs them, against the Zoom fake: syncs run
+ * several at a time (up to BKX_VIDEO_SYNC_CONCURRENCY, 4 here), one booking's failure stays its own, a 429 pauses the
  * instance until Retry-After (the queue does not hammer a limited API) and the instance wakes
  * itself up then, and a burst of nudges does not make job claims deadlock.
  *
@@ -35,7 +35,7 @@ interface Site {
 let slotSeq = 0;
 
 /** A fresh database, the Zoom fake and the app with its real clock; no poll or reconcile timers to speak of. */
-async function site(): Promise< Site > {
+async function site( env: Record< string, string > = {} ): Promise< Site > {
 	const zoom = await startZoomFake( { ...CREDS, users: [ 'host@example.test' ] } );
 	const relay = await startMailRelay();
 	const db = await createTestDatabase();
@@ -49,9 +49,11 @@ async function site(): Promise< Site > {
 		BKX_VIDEO_ZOOM_API_URL: zoom.url,
 		BKX_VIDEO_ZOOM_OAUTH_URL: zoom.oauthUrl,
 		BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS: '5',
+		BKX_VIDEO_SYNC_CONCURRENCY: '4',
 		// Only nudges and the instance's own wake-ups move the queue in these tests.
 		BKX_VIDEO_OUTBOX_POLL_SECONDS: '3600',
 		BKX_VIDEO_RECONCILE_INTERVAL_SECONDS: '86400',
+		...env,
 	} );
 	const app = await buildApp( { config, knex: db.knex, logger: false } );
 	await migrateLatest( db.knex, app.tables );
@@ -113,7 +115,7 @@ describe( 'the outbox consumer', () => {
 		await s?.close();
 	} );
 
-	it( 'syncs several bookings at once, but no more than the pool allows (4 for 10 connections)', async () => {
+	it( 'syncs several bookings at once, but no more than BKX_VIDEO_SYNC_CONCURRENCY (4)', async () => {
 		const ids = await s.book( 8 );
 		// Every create takes 300 ms: one at a time would need 2.4 s.
 		s.zoom.failWith( { delayMs: 300, times: 8, match: { method: 'POST', path: CREATE } } );
@@ -202,7 +204,8 @@ describe( 'the outbox consumer', () => {
 describe( 'a running instance', () => {
 	let s: Site;
 	beforeAll( async () => {
-		s = await site();
+		// As many lanes as bookings: the whole burst meets the first 429 at once.
+		s = await site( { BKX_VIDEO_SYNC_CONCURRENCY: '32' } );
 		// Started on an empty site: the start-up reconcile has nothing to do.
 		s.app.workers.start();
 	} );
@@ -225,9 +228,19 @@ describe( 'a running instance', () => {
 		expect( made ).toBe( 12 );
 		expect( open ).toEqual( [] );
 		// It waited rather than retrying: a handful of refusals per Retry-After at most.
-		const refused = creates( s.zoom ).filter( ( r ) => r.status === 429 ).length;
-		expect( refused ).toBeLessThanOrEqual( 4 * 4 );
+		const refused = creates( s.zoom ).filter( ( r ) => r.status === 429 );
+		expect( refused.length ).toBeLessThanOrEqual( 4 * 4 );
 		expect( creates( s.zoom ).filter( ( r ) => r.status === 201 ) ).toHaveLength( 12 );
+		// The whole burst went at once; after the 429 it started again with one sync, and the
+		// next began only when that one had finished (slow start).
+		const first = Date.parse( refused[ 0 ]!.at );
+		const wave = creates( s.zoom ).filter( ( r ) => Date.parse( r.at ) - first < 300 );
+		expect( wave.length ).toBeGreaterThanOrEqual( 10 );
+		const after = creates( s.zoom )
+			.map( ( r ) => Date.parse( r.at ) )
+			.filter( ( at ) => at - first >= 300 )
+			.sort( ( a, b ) => a - b );
+		expect( after[ 1 ]! - after[ 0 ]! ).toBeGreaterThanOrEqual( 3 );
 	} );
 } );
 

@@ -3,8 +3,10 @@
  * timer. Each step is also callable directly (tests, the nudge route). Several instances share
  * the work through SKIP LOCKED claims.
  *
- * Booking syncs run a few at a time (bounded by the connection pool: each holds a lock connection
- * while its queries use another), and each booking succeeds or fails on its own. When a platform
+ * Booking syncs run many at a time (BKX_VIDEO_SYNC_CONCURRENCY): their locks share one connection
+ * and their reads and writes are coalesced into few queries (src/db/batch.ts), so a burst of
+ * bookings costs a few queries per batch rather than per booking. Each booking succeeds or fails
+ * on its own. When a platform
  * answers 429, the instance stops starting syncs until its Retry-After has passed (one shared "not
  * before", so the rest of the queue does not hammer a limited API), gives the claimed rows it has
  * not started back for that moment, and wakes itself up then instead of waiting for the next poll.
@@ -29,11 +31,11 @@ interface Deps {
 	clock: () => Date;
 	outboxPollSeconds: number;
 	reconcileIntervalSeconds: number;
-	/** Syncs at once; default from the pool size ({@link syncConcurrency}). */
+	/** Syncs at once (BKX_VIDEO_SYNC_CONCURRENCY); default 32. */
 	concurrency?: number;
 }
 
-const BATCH = 50;
+const BATCH = 200;
 const LEASE_SECONDS = 120;
 /** Claim rounds per drain (50 rows each): bounds one drain; the next poll or wake-up continues. */
 const MAX_ROUNDS = 200;
@@ -44,29 +46,44 @@ const MAX_ROUNDS = 200;
  */
 export const MAX_SHARED_PAUSE_SECONDS = 60;
 
-/** Syncs at once for a pool of `poolMax` connections: two per sync, two spare for HTTP, at most 8. */
-export function syncConcurrency( poolMax: number ): number {
-	return Math.max( 1, Math.min( 8, Math.floor( ( poolMax - 2 ) / 2 ) ) );
-}
-
 /**
- * Runs `work` over `items`, at most `limit` at a time, and starts no new item once `halt()` is
- * true. `work` must not throw. Returns the items never started.
+ * Runs `work` over `items`, at most `limit()` at a time (read again as items finish, so the limit
+ * may change while it runs), and starts no new item once `halt()` is true. `work` must not throw.
+ * Returns the items never started.
  */
-async function runBounded< T >( items: T[], limit: number, halt: () => boolean, work: ( item: T ) => Promise< void > ): Promise< T[] > {
+async function runBounded< T >( items: T[], max: number, limit: () => number, halt: () => boolean, work: ( item: T ) => Promise< void > ): Promise< T[] > {
 	let next = 0;
-	const lane = async () => {
-		while ( next < items.length && ! halt() ) {
-			await work( items[ next++ ]! );
-		}
+	let parked: Array< () => void > = [];
+	const wakeAll = () => {
+		const waiting = parked;
+		parked = [];
+		waiting.forEach( ( resume ) => resume() );
 	};
-	await Promise.all( Array.from( { length: Math.max( 1, Math.min( limit, items.length ) ) }, lane ) );
+	const lane = async ( index: number ) => {
+		while ( next < items.length && ! halt() ) {
+			if ( index >= Math.max( 1, limit() ) ) {
+				// Above the current limit: wait until an item finishes, then look again.
+				await new Promise< void >( ( resume ) => parked.push( resume ) );
+				continue;
+			}
+			await work( items[ next++ ]! );
+			wakeAll();
+		}
+		wakeAll();
+	};
+	await Promise.all( Array.from( { length: Math.max( 1, Math.min( max, items.length ) ) }, ( _, i ) => lane( i ) ) );
 	return items.slice( next );
 }
 
 export function createWorkers( deps: Deps ) {
 	const { queue, sync, log, clock } = deps;
-	const concurrency = deps.concurrency ?? syncConcurrency( queue.connectionLimit() );
+	const concurrency = deps.concurrency ?? 32;
+	/**
+	 * Syncs allowed at once now: all of them until a platform answers 429, then one, and one more
+	 * after each success (as TCP's slow start), so a limited API is not met with a wave of
+	 * requests every time its Retry-After ends, and an unlimited one soon gets them all again.
+	 */
+	let lanes = concurrency;
 	const timers: NodeJS.Timeout[] = [];
 	let draining: Promise< number > | null = null;
 	let drainAgain = false;
@@ -113,6 +130,9 @@ export function createWorkers( deps: Deps ) {
 			rateLimited: limited,
 			retryAfterSeconds: error instanceof PlatformError ? error.retryAfterSeconds : undefined,
 		} );
+		if ( limited ) {
+			lanes = 1;
+		}
 		if ( limited && delay <= MAX_SHARED_PAUSE_SECONDS ) {
 			const until = now.getTime() + delay * 1000;
 			if ( until > pausedUntil ) {
@@ -144,6 +164,7 @@ export function createWorkers( deps: Deps ) {
 	async function syncEvents( bookingId: number, ids: number[], attempts: number ): Promise< void > {
 		try {
 			await sync.syncBooking( bookingId );
+			lanes = Math.min( concurrency, lanes + 1 );
 			await queue.markEventsDone( ids, clock() );
 		} catch ( error ) {
 			const now = clock();
@@ -174,7 +195,7 @@ export function createWorkers( deps: Deps ) {
 				group.attempts = Math.max( group.attempts, e.attempts );
 				byBooking.set( e.bookingId, group );
 			}
-			const notStarted = await runBounded( [ ...byBooking ], concurrency, halted, async ( [ bookingId, group ] ) => {
+			const notStarted = await runBounded( [ ...byBooking ], concurrency, () => lanes, halted, async ( [ bookingId, group ] ) => {
 				await syncEvents( bookingId, group.ids, group.attempts );
 				handled += group.ids.length;
 			} );
@@ -272,14 +293,15 @@ export function createWorkers( deps: Deps ) {
 		reconciling = ( async () => {
 			const ids = [ ...new Set( [ ...( await deps.bookings.listVideoBookingIds( clock() ) ), ...( await deps.consultations.listOpenBookingIds() ) ] ) ];
 			let failed = 0;
-			// Half the lanes: a reconcile pass may overlap a drain, and both hold lock connections.
-			const notStarted = await runBounded( ids, Math.max( 1, Math.floor( concurrency / 2 ) ), () => stopped, async ( id ) => {
+			// Half the lanes: a reconcile pass may overlap a drain, and it also reads every meeting.
+			const notStarted = await runBounded( ids, Math.max( 1, Math.floor( concurrency / 2 ) ), () => Math.floor( lanes / 2 ), () => stopped, async ( id ) => {
 				await waitOutPause();
 				if ( stopped ) {
 					return;
 				}
 				try {
 					await sync.syncBooking( id, { verifyRemote: true } );
+					lanes = Math.min( concurrency, lanes + 1 );
 				} catch ( error ) {
 					failed++;
 					noteFailure( error, 1, id, clock() );

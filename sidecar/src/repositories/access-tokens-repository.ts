@@ -5,25 +5,30 @@ import type { Knex } from 'knex';
 
 import { sha256Hex } from '../crypto';
 import { toSqlDateTime } from '../db/time';
+import { batched } from '../db/batch';
 import type { Tables } from '../db/tables';
 
 export function createAccessTokensRepository( knex: Knex, t: Tables ) {
+	// The tokens of a burst of new consultations go out as one INSERT (src/db/batch.ts).
+	const insert = batched(
+		async ( rows: readonly Record< string, unknown >[] ) => {
+			await knex( t.accessTokens ).insert( [ ...rows ] ).onConflict( 'token_hash' ).ignore();
+			return rows.map( () => undefined );
+		},
+		{ waitMs: 2 }
+	);
 	return {
 		/** Records the token's hash; a repeat is a no-op (idempotent). */
-		async store( token: string, consultationId: number, version: number, now: Date ): Promise< void > {
-			await knex( t.accessTokens )
-				.insert( {
-					token_hash: sha256Hex( token ),
-					consultation_id: consultationId,
-					version,
-					created_at: toSqlDateTime( now ),
-				} )
-				.onConflict( 'token_hash' )
-				.ignore();
+		store( token: string, consultationId: number, version: number, now: Date ): Promise< void > {
+			return insert( { token_hash: sha256Hex( token ), consultation_id: consultationId, version, created_at: toSqlDateTime( now ) } );
 		},
 
 		/** Revokes every token of the consultation older than `keepVersion`. */
 		async revokeOlder( consultationId: number, keepVersion: number, now: Date ): Promise< void > {
+			if ( keepVersion <= 1 ) {
+				// Versions start at 1: there is nothing older.
+				return;
+			}
 			await knex( t.accessTokens )
 				.update( { revoked_at: toSqlDateTime( now ) } )
 				.where( 'consultation_id', consultationId )

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 
+import { batched, byKey } from '../db/batch';
 import type { Tables } from '../db/tables';
 import { createTtlCache } from '../ttl-cache';
 import { maybeUnserialize, type PhpValue } from '../db/php-unserialize';
@@ -44,37 +45,87 @@ export interface Seat {
 /** Statuses after which a booking has no consultation (reference §7.1). */
 export const CLOSED_BOOKING_STATUSES = new Set( [ 'bkx-cancelled', 'bkx-missed', 'bkx-failed', 'trash' ] );
 
+/** The booking meta the sidecar reads (a booking has dozens of keys; only these are fetched). */
+const BOOKING_META_KEYS = [
+	'base_id',
+	'seat_id',
+	'booking_start_date',
+	'booking_end_date',
+	'email',
+	'first_name',
+	'last_name',
+	'created_by',
+	'bkx_video_platform_choice',
+	'order_meta_data',
+];
+const SERVICE_META_KEYS = [ '_bkx_video_enabled', '_bkx_video_platform' ];
+const SEAT_META_KEYS = [ 'seat_wp_user_id', 'seat_user_id', 'seatEmail' ];
+
+const zoneValidity = new Map< string, boolean >();
+/** Whether luxon knows the zone (remembered: checking builds an Intl formatter). */
+function isValidZone( zone: string ): boolean {
+	let valid = zoneValidity.get( zone );
+	if ( valid === undefined ) {
+		valid = DateTime.local().setZone( zone ).isValid;
+		if ( zoneValidity.size < 1000 ) {
+			zoneValidity.set( zone, valid );
+		}
+	}
+	return valid;
+}
+
+interface PostRow {
+	ID: number;
+	post_status: string;
+	post_author: number;
+	post_title: string;
+}
+
 /**
  * @param cache.ttlSeconds how long the join path's booking-status re-check may answer from memory
  *   (the same bound as the consultation cache).
+ *
+ * Reads made at about the same moment (a burst of syncs) share one query per kind
+ * (src/db/batch.ts).
  */
 export function createBookingsRepository( knex: Knex, t: Tables, cache: { ttlSeconds: number; clock: () => Date } = { ttlSeconds: 0, clock: () => new Date() } ) {
 	const statusCache = createTtlCache< number, string | null >( cache );
 
-	async function postMeta( postId: number ): Promise< Map< string, string > > {
-		const rows = await knex( t.postmeta ).select( 'meta_key', 'meta_value' ).where( 'post_id', postId );
-		const map = new Map< string, string >();
-		for ( const row of rows as Array< { meta_key: string; meta_value: string | null } > ) {
+	/** Posts of one type with the given meta keys, for many ids in two queries. */
+	async function postsWithMeta( ids: readonly number[], type: string, keys: string[] ): Promise< Array< { post: PostRow; meta: Map< string, string > } | null > > {
+		const unique = [ ...new Set( ids ) ];
+		const posts = ( await knex( t.posts ).select( 'ID', 'post_status', 'post_author', 'post_title' ).whereIn( 'ID', unique ).andWhere( 'post_type', type ) ) as PostRow[];
+		const found = posts.map( ( p ) => Number( p.ID ) );
+		const metaRows = found.length
+			? ( ( await knex( t.postmeta ).select( 'post_id', 'meta_key', 'meta_value' ).whereIn( 'post_id', found ).whereIn( 'meta_key', keys ).orderBy( 'meta_id' ) ) as Array< {
+					post_id: number;
+					meta_key: string;
+					meta_value: string | null;
+			  } > )
+			: [];
+		const metaOf = new Map< number, Map< string, string > >( found.map( ( id ) => [ id, new Map() ] ) );
+		for ( const row of metaRows ) {
+			const meta = metaOf.get( Number( row.post_id ) )!;
 			// WordPress allows repeated keys; get_post_meta($id, $key, true) returns the first.
-			if ( ! map.has( row.meta_key ) ) {
-				map.set( row.meta_key, row.meta_value ?? '' );
+			if ( ! meta.has( row.meta_key ) ) {
+				meta.set( row.meta_key, row.meta_value ?? '' );
 			}
 		}
-		return map;
+		return byKey( ids, posts, ( p ) => Number( p.ID ), ( post ) => ( { post, meta: metaOf.get( Number( post.ID ) )! } ), null );
 	}
 
-	async function option( name: string ): Promise< string | null > {
-		const row = await knex( t.options ).first( 'option_value' ).where( 'option_name', name );
-		return row ? String( row.option_value ) : null;
-	}
+	const option = batched( async ( names: readonly string[] ) => {
+		const rows = ( await knex( t.options ).select( 'option_name', 'option_value' ).whereIn( 'option_name', [ ...new Set( names ) ] ) ) as Array< { option_name: string; option_value: unknown } >;
+		return byKey( names, rows, ( r ) => r.option_name, ( r ) => String( r.option_value ), null as string | null );
+	} );
 
 	/** The site's timezone as luxon understands it: `timezone_string`, else the `gmt_offset`. */
 	async function siteTimezone(): Promise< string > {
-		const tz = await option( 'timezone_string' );
-		if ( tz && DateTime.local().setZone( tz ).isValid ) {
+		const [ tz, gmtOffset ] = await Promise.all( [ option( 'timezone_string' ), option( 'gmt_offset' ) ] );
+		if ( tz && isValidZone( tz ) ) {
 			return tz;
 		}
-		const offset = parseFloat( ( await option( 'gmt_offset' ) ) ?? '0' ) || 0;
+		const offset = parseFloat( gmtOffset ?? '0' ) || 0;
 		if ( offset === 0 ) {
 			return 'UTC';
 		}
@@ -92,48 +143,87 @@ export function createBookingsRepository( knex: Knex, t: Tables, cache: { ttlSec
 		return fallback.isValid ? fallback.toUTC().toJSDate() : null;
 	}
 
+	function toBooking( post: PostRow, meta: Map< string, string >, zone: string ): Booking {
+		// Empty values live only inside order_meta_data (reference §2.3): fall back to it.
+		const orderMetaRaw = meta.get( 'order_meta_data' );
+		const orderMeta = orderMetaRaw ? maybeUnserialize( orderMetaRaw ) : null;
+		const get = ( key: string ): string => {
+			const direct = meta.get( key );
+			if ( direct !== undefined && direct !== '' ) {
+				return direct;
+			}
+			if ( orderMeta && typeof orderMeta === 'object' ) {
+				const v: PhpValue | undefined = orderMeta[ key ];
+				if ( typeof v === 'string' || typeof v === 'number' ) {
+					return String( v );
+				}
+			}
+			return '';
+		};
+		return {
+			id: Number( post.ID ),
+			status: String( post.post_status ),
+			serviceId: parseInt( get( 'base_id' ), 10 ) || 0,
+			seatId: parseInt( get( 'seat_id' ), 10 ) || 0,
+			start: localToUtc( get( 'booking_start_date' ), zone ),
+			end: localToUtc( get( 'booking_end_date' ), zone ),
+			email: get( 'email' ).trim(),
+			firstName: get( 'first_name' ).trim(),
+			lastName: get( 'last_name' ).trim(),
+			createdBy: parseInt( get( 'created_by' ), 10 ) || 0,
+			postAuthor: Number( post.post_author ) || 0,
+			platformChoice: get( 'bkx_video_platform_choice' ).trim(),
+		};
+	}
+
+	const booking = batched( async ( ids: readonly number[] ) => {
+		const [ found, zone ] = await Promise.all( [ postsWithMeta( ids, 'bkx_booking', BOOKING_META_KEYS ), siteTimezone() ] );
+		return found.map( ( f ) => ( f ? toBooking( f.post, f.meta, zone ) : null ) );
+	} );
+
+	const service = batched( async ( ids: readonly number[] ) =>
+		( await postsWithMeta( ids, 'bkx_base', SERVICE_META_KEYS ) ).map( ( f ): Service | null =>
+			f
+				? {
+						id: Number( f.post.ID ),
+						title: String( f.post.post_title ),
+						videoEnabled: f.meta.get( '_bkx_video_enabled' ) === '1',
+						platformOverride: f.meta.get( '_bkx_video_platform' ) ?? '',
+				  }
+				: null
+		)
+	);
+
+	const seat = batched( async ( ids: readonly number[] ) =>
+		( await postsWithMeta( ids, 'bkx_seat', SEAT_META_KEYS ) ).map( ( f ): Seat | null =>
+			f
+				? {
+						id: Number( f.post.ID ),
+						title: String( f.post.post_title ),
+						wpUserId: parseInt( f.meta.get( 'seat_wp_user_id' ) || f.meta.get( 'seat_user_id' ) || '0', 10 ) || 0,
+						email: f.meta.get( 'seatEmail' ) ?? '',
+				  }
+				: null
+		)
+	);
+
+	type User = { id: number; email: string; displayName: string };
+	const user = batched( async ( ids: readonly number[] ) => {
+		const rows = ( await knex( t.users ).select( 'ID', 'user_email', 'display_name' ).whereIn( 'ID', [ ...new Set( ids ) ] ) ) as Array< { ID: number; user_email: string; display_name: string } >;
+		return byKey( ids, rows, ( r ) => Number( r.ID ), ( r ): User | null => ( { id: Number( r.ID ), email: String( r.user_email ), displayName: String( r.display_name ) } ), null );
+	} );
+
+	const userIdByEmail = batched( async ( emails: readonly string[] ) => {
+		const rows = ( await knex( t.users ).select( 'ID', 'user_email' ).whereIn( 'user_email', [ ...new Set( emails ) ] ).orderBy( 'ID' ) ) as Array< { ID: number; user_email: string } >;
+		// MySQL compares e-mail addresses case-insensitively (utf8mb4_unicode_ci), as a lookup by one did.
+		return byKey( emails.map( ( e ) => e.toLowerCase() ), rows, ( r ) => String( r.user_email ).toLowerCase(), ( r ): number | null => Number( r.ID ), null );
+	} );
+
 	return {
 		siteTimezone,
 
-		async getBooking( id: number ): Promise< Booking | null > {
-			const post = await knex( t.posts )
-				.first( 'ID', 'post_status', 'post_author' )
-				.where( { ID: id, post_type: 'bkx_booking' } );
-			if ( ! post ) {
-				return null;
-			}
-			const meta = await postMeta( id );
-			// Empty values live only inside order_meta_data (reference §2.3): fall back to it.
-			const orderMetaRaw = meta.get( 'order_meta_data' );
-			const orderMeta = orderMetaRaw ? maybeUnserialize( orderMetaRaw ) : null;
-			const get = ( key: string ): string => {
-				const direct = meta.get( key );
-				if ( direct !== undefined && direct !== '' ) {
-					return direct;
-				}
-				if ( orderMeta && typeof orderMeta === 'object' ) {
-					const v: PhpValue | undefined = orderMeta[ key ];
-					if ( typeof v === 'string' || typeof v === 'number' ) {
-						return String( v );
-					}
-				}
-				return '';
-			};
-			const zone = await siteTimezone();
-			return {
-				id,
-				status: String( post.post_status ),
-				serviceId: parseInt( get( 'base_id' ), 10 ) || 0,
-				seatId: parseInt( get( 'seat_id' ), 10 ) || 0,
-				start: localToUtc( get( 'booking_start_date' ), zone ),
-				end: localToUtc( get( 'booking_end_date' ), zone ),
-				email: get( 'email' ).trim(),
-				firstName: get( 'first_name' ).trim(),
-				lastName: get( 'last_name' ).trim(),
-				createdBy: parseInt( get( 'created_by' ), 10 ) || 0,
-				postAuthor: Number( post.post_author ) || 0,
-				platformChoice: get( 'bkx_video_platform_choice' ).trim(),
-			};
+		getBooking( id: number ): Promise< Booking | null > {
+			return booking( id );
 		},
 
 		/** Only the real post status (or null when the booking is gone): the cheap re-check at join. */
@@ -144,48 +234,20 @@ export function createBookingsRepository( knex: Knex, t: Tables, cache: { ttlSec
 			} );
 		},
 
-		async getService( id: number ): Promise< Service | null > {
-			const post = await knex( t.posts ).first( 'ID', 'post_title' ).where( { ID: id, post_type: 'bkx_base' } );
-			if ( ! post ) {
-				return null;
-			}
-			const meta = await postMeta( id );
-			return {
-				id,
-				title: String( post.post_title ),
-				videoEnabled: meta.get( '_bkx_video_enabled' ) === '1',
-				platformOverride: meta.get( '_bkx_video_platform' ) ?? '',
-			};
+		getService( id: number ): Promise< Service | null > {
+			return service( id );
 		},
 
-		async getSeat( id: number ): Promise< Seat | null > {
-			const post = await knex( t.posts ).first( 'ID', 'post_title' ).where( { ID: id, post_type: 'bkx_seat' } );
-			if ( ! post ) {
-				return null;
-			}
-			const meta = await postMeta( id );
-			return {
-				id,
-				title: String( post.post_title ),
-				wpUserId: parseInt( meta.get( 'seat_wp_user_id' ) || meta.get( 'seat_user_id' ) || '0', 10 ) || 0,
-				email: meta.get( 'seatEmail' ) ?? '',
-			};
+		getSeat( id: number ): Promise< Seat | null > {
+			return seat( id );
 		},
 
-		async getUser( id: number ): Promise< { id: number; email: string; displayName: string } | null > {
-			if ( ! id ) {
-				return null;
-			}
-			const row = await knex( t.users ).first( 'ID', 'user_email', 'display_name' ).where( 'ID', id );
-			return row ? { id: Number( row.ID ), email: String( row.user_email ), displayName: String( row.display_name ) } : null;
+		async getUser( id: number ): Promise< User | null > {
+			return id ? user( id ) : null;
 		},
 
 		async findUserIdByEmail( email: string ): Promise< number | null > {
-			if ( ! email ) {
-				return null;
-			}
-			const row = await knex( t.users ).first( 'ID' ).where( 'user_email', email );
-			return row ? Number( row.ID ) : null;
+			return email ? userIdByEmail( email ) : null;
 		},
 
 		/**

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { ConsultationStatus, PlatformId } from '@bkx-video/contracts';
 
 import { fromSqlDateTime, toSqlDateTime } from '../db/time';
+import { allOrEach, batched, byKey } from '../db/batch';
 import type { Tables } from '../db/tables';
 import { createTtlCache } from '../ttl-cache';
 
@@ -144,6 +145,25 @@ export function createConsultationsRepository( knex: Knex, t: Tables, cache: { t
 	const byId = createTtlCache< number, Consultation | null >( cache );
 	const forget = ( id: number ) => byId.delete( id );
 
+	// Syncs of a burst of bookings read and insert their rows together (src/db/batch.ts).
+	const byBooking = batched( async ( bookingIds: readonly number[] ) => {
+		const rows = ( await knex( t.consultations ).select().whereIn( 'booking_id', [ ...new Set( bookingIds ) ] ) ) as Row[];
+		return byKey( bookingIds, rows, ( r ) => Number( r.booking_id ), fromRow, null as Consultation | null );
+	} );
+	const insertRows = async ( rows: readonly Row[] ): Promise< Consultation[] > => {
+		await knex( t.consultations ).insert( [ ...rows ] );
+		const ids = rows.map( ( r ) => Number( r.booking_id ) );
+		const found = ( await knex( t.consultations ).select().whereIn( 'booking_id', ids ) ) as Row[];
+		return byKey( ids, found, ( r ) => Number( r.booking_id ), fromRow, null ).map( ( c, i ) => {
+			if ( ! c ) {
+				throw new Error( `The consultation of booking ${ ids[ i ] } vanished after insert` );
+			}
+			forget( c.id );
+			return c;
+		} );
+	};
+	const insertOne = batched( ( rows: readonly Row[] ) => allOrEach( rows, insertRows, async ( row ) => ( await insertRows( [ row ] ) )[ 0 ]! ), { waitMs: 2 } );
+
 	return {
 		/** @param options.fresh skip the cache (jobs and sync must see the latest row). */
 		findById( id: number, options: { fresh?: boolean } = {} ): Promise< Consultation | null > {
@@ -157,26 +177,14 @@ export function createConsultationsRepository( knex: Knex, t: Tables, cache: { t
 			);
 		},
 
-		async findByBooking( bookingId: number ): Promise< Consultation | null > {
-			const row = await knex( t.consultations ).first().where( 'booking_id', bookingId );
-			return row ? fromRow( row ) : null;
+		findByBooking( bookingId: number ): Promise< Consultation | null > {
+			return byBooking( bookingId );
 		},
 
 		/** Inserts; the unique booking_id makes a concurrent duplicate fail instead of doubling. */
-		async insert( c: ConsultationWrite, now: Date ): Promise< Consultation > {
+		insert( c: ConsultationWrite, now: Date ): Promise< Consultation > {
 			const ts = toSqlDateTime( now );
-			const [ id ] = await knex( t.consultations ).insert( {
-				...toRow( c ),
-				last_synced_at: ts,
-				created_at: ts,
-				updated_at: ts,
-			} );
-			forget( Number( id ) );
-			const created = await this.findById( Number( id ) );
-			if ( ! created ) {
-				throw new Error( `Consultation ${ id } vanished after insert` );
-			}
-			return created;
+			return insertOne( { ...toRow( c ), last_synced_at: ts, created_at: ts, updated_at: ts } );
 		},
 
 		async update( id: number, patch: Partial< ConsultationWrite >, now: Date ): Promise< void > {

@@ -8,6 +8,7 @@
  */
 import type { Knex } from 'knex';
 
+import { batched } from '../db/batch';
 import { toSqlDateTime } from '../db/time';
 import type { Tables } from '../db/tables';
 
@@ -76,6 +77,29 @@ async function withDeadlockRetry< T >( fn: () => Promise< T > ): Promise< T > {
 export function createQueueRepository( knex: Knex, t: Tables ) {
 	const plusSeconds = ( now: Date, s: number ) => toSqlDateTime( new Date( now.getTime() + s * 1000 ) );
 
+	// A burst of syncs finishing together marks its events done and queues its invitations with
+	// one query each (src/db/batch.ts).
+	const markDone = batched(
+		async ( marks: ReadonlyArray< { ids: number[]; at: string } > ) => {
+			const byTime = new Map< string, number[] >();
+			for ( const m of marks ) {
+				byTime.set( m.at, [ ...( byTime.get( m.at ) ?? [] ), ...m.ids ] );
+			}
+			for ( const [ at, ids ] of byTime ) {
+				await knex( t.events ).whereIn( 'id', ids ).update( { processed_at: at, last_error: null } );
+			}
+			return marks.map( () => undefined );
+		},
+		{ waitMs: 2 }
+	);
+	const insertJob = batched(
+		async ( rows: ReadonlyArray< Record< string, unknown > > ) => {
+			await knex( t.jobs ).insert( [ ...rows ] ).onConflict( 'idempotency_key' ).ignore();
+			return rows.map( () => undefined );
+		},
+		{ waitMs: 2 }
+	);
+
 	return {
 		async claimEvents( limit: number, leaseSeconds: number, now: Date ): Promise< OutboxEvent[] > {
 			return withDeadlockRetry( () => knex.transaction( async ( trx ) => {
@@ -98,7 +122,7 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 
 		async markEventsDone( ids: number[], now: Date ): Promise< void > {
 			if ( ids.length ) {
-				await knex( t.events ).whereIn( 'id', ids ).update( { processed_at: toSqlDateTime( now ), last_error: null } );
+				await markDone( { ids, at: toSqlDateTime( now ) } );
 			}
 		},
 
@@ -129,34 +153,23 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 			}
 		},
 
-		/** The connection pool's size: how many syncs may run at once (each holds a lock connection). */
-		connectionLimit(): number {
-			const pool = ( knex.client as { config?: { pool?: { max?: unknown } } } ).config?.pool;
-			const max = Number( pool?.max );
-			return Number.isFinite( max ) && max > 0 ? max : 10;
-		},
-
 		async outboxBacklog(): Promise< number > {
 			const row = await knex( t.events ).count( { n: '*' } ).whereNull( 'processed_at' ).first();
 			return Number( row?.n ?? 0 );
 		},
 
-		/** Enqueues a job once per idempotency key; a repeat keeps the first. Returns true if new. */
-		async enqueueJob( kind: string, payload: unknown, idempotencyKey: string, runAt: Date, now: Date ): Promise< boolean > {
+		/** Enqueues a job once per idempotency key; a repeat keeps the first (idempotent). */
+		enqueueJob( kind: string, payload: unknown, idempotencyKey: string, runAt: Date, now: Date ): Promise< void > {
 			const ts = toSqlDateTime( now );
-			const [ inserted ] = await knex( t.jobs )
-				.insert( {
-					kind,
-					payload: JSON.stringify( payload ),
-					idempotency_key: idempotencyKey,
-					status: 'queued',
-					run_at: toSqlDateTime( runAt ),
-					created_at: ts,
-					updated_at: ts,
-				} )
-				.onConflict( 'idempotency_key' )
-				.ignore();
-			return Boolean( inserted );
+			return insertJob( {
+				kind,
+				payload: JSON.stringify( payload ),
+				idempotency_key: idempotencyKey,
+				status: 'queued',
+				run_at: toSqlDateTime( runAt ),
+				created_at: ts,
+				updated_at: ts,
+			} );
 		},
 
 		async claimJobs( limit: number, leaseSeconds: number, now: Date ): Promise< Job[] > {

@@ -13,7 +13,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ConsultationStatus, Settings } from '@bkx-video/contracts';
 
 import { deriveAccessToken, generatePassword } from '../crypto';
-import { withNamedLock } from '../db/named-lock';
+import { createLockSet } from '../db/named-lock';
 import type { Tables } from '../db/tables';
 import { choosePlatforms, createPlatform, type ChoiceInput } from '../platforms/registry';
 import { PlatformError, type MeetingInput, type MeetingRecord, type PlatformEnv } from '../platforms/video-platform';
@@ -57,6 +57,7 @@ export function meetingOf( c: Consultation ): MeetingRecord {
 
 export function createBookingSync( deps: BookingSyncDeps ) {
 	const { knex, tables, bookings, consultations, accessTokens, queue, clock, log } = deps;
+	const locks = createLockSet( knex, 30 );
 	/** Per site and not secret (derived one-way from the shared secret): keeps ids we choose on a shared platform account apart. */
 	const siteKey = createHmac( 'sha256', deps.secret ).update( 'bkx-video-site-key' ).digest( 'hex' ).slice( 0, 16 );
 	/** A call with a platform's credentials, its outcome recorded for integration health. */
@@ -365,7 +366,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 		 * @param options.verifyRemote also compare with the platform (the reconcile job does).
 		 */
 		syncBooking( bookingId: number, options: { verifyRemote?: boolean } = {} ): Promise< SyncOutcome > {
-			return withNamedLock( knex, `${ tables.consultations }:${ bookingId }`, 30, () => sync( bookingId, options.verifyRemote ?? false ) );
+			return locks.run( `${ tables.consultations }:${ bookingId }`, () => sync( bookingId, options.verifyRemote ?? false ) );
 		},
 	};
 }

@@ -17,15 +17,33 @@ import type { SettingsRepository } from '../repositories/settings-repository';
 
 export function createSettingsService( repo: SettingsRepository, ttlSeconds: number, clock: () => Date ) {
 	let cached: { value: Settings; until: number } | null = null;
+	/** The load in flight: callers that miss together (a burst of syncs) share it. */
+	let loading: Promise< Settings > | null = null;
 
 	async function get(): Promise< Settings > {
 		const now = clock().getTime();
 		if ( cached && cached.until > now ) {
 			return cached.value;
 		}
-		const value = await repo.load();
-		cached = { value, until: now + ttlSeconds * 1000 };
-		return value;
+		if ( ! loading ) {
+			const load = repo.load().then(
+				( value ) => {
+					if ( loading === load ) {
+						cached = { value, until: now + ttlSeconds * 1000 };
+						loading = null;
+					}
+					return value;
+				},
+				( error: unknown ) => {
+					if ( loading === load ) {
+						loading = null;
+					}
+					throw error;
+				}
+			);
+			loading = load;
+		}
+		return loading;
 	}
 
 	function toView( settings: Settings ): SettingsView {
@@ -43,6 +61,7 @@ export function createSettingsService( repo: SettingsRepository, ttlSeconds: num
 		get,
 		invalidate() {
 			cached = null;
+			loading = null;
 		},
 		async view(): Promise< SettingsView > {
 			return toView( await get() );
@@ -73,6 +92,7 @@ export function createSettingsService( repo: SettingsRepository, ttlSeconds: num
 			}
 			await repo.save( patch, actorId, clock() );
 			cached = null;
+			loading = null;
 			return toView( next.data );
 		},
 	};
