@@ -24,7 +24,12 @@ import { createPlatformHealthRepository } from './repositories/platform-health-r
 import { createPlatformsRepository } from './repositories/platforms-repository';
 import { createQueueRepository } from './repositories/queue-repository';
 import { createSettingsRepository } from './repositories/settings-repository';
+import { createParticipantsRepository } from './repositories/participants-repository';
+import { createWebhookEventsRepository } from './repositories/webhook-events-repository';
 import healthRoutes from './routes/health';
+import webhookRoutes from './routes/webhooks';
+import { createSessionTracker, type SessionTracker } from './services/session-tracker';
+import { createZoomIngest, createZoomWebhookJob, type ZoomIngest } from './webhooks/zoom-ingest';
 import internalRoutes from './routes/internal/index';
 import v1Routes from './routes/v1/index';
 import { createBookingSync, type BookingSync } from './services/booking-sync';
@@ -49,6 +54,8 @@ declare module 'fastify' {
 			health: PlatformHealth;
 			calendar: CalendarEntries;
 			meetOAuth: MeetOAuth;
+			sessions: SessionTracker;
+			zoomWebhooks: ZoomIngest;
 			status: () => Promise< SidecarStatus >;
 			migrationStatus: () => Promise< { current: string | null; pending: string[] } >;
 		};
@@ -181,7 +188,9 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 	} );
 	const platformHealth = health;
 	const mailDeps = { consultations, bookings, settings, mailer, secret: config.secret, siteUrl: config.siteUrl };
+	const sessions = createSessionTracker( { knex, tables, consultations, participants: createParticipantsRepository( knex, tables ), clock, log: app.log } );
 	const handlers: Record< string, JobHandler > = {
+		'webhook.zoom': createZoomWebhookJob( { consultations, tracker: sessions, log: app.log } ) as JobHandler,
 		'mail.invitation': createConsultationMailJob( mailDeps, 'invitation' ) as JobHandler,
 		'mail.update': createConsultationMailJob( mailDeps, 'update' ) as JobHandler,
 		'mail.cancellation': createConsultationMailJob( mailDeps, 'cancellation' ) as JobHandler,
@@ -219,6 +228,16 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		settings,
 		sync,
 		health: platformHealth,
+		sessions,
+		zoomWebhooks: createZoomIngest( {
+			settings,
+			webhookEvents: createWebhookEventsRepository( knex, tables ),
+			queue,
+			clock,
+			wallClock: () => new Date(),
+			log: app.log,
+			nudge: () => workers.nudge(),
+		} ),
 		meetOAuth: createMeetOAuth( { repo: platformsRepo, settings, platformEnv, siteUrl: config.siteUrl, clock, log: app.log } ),
 		consultations: consultationsService,
 		calendar: createCalendarEntries( { consultationsService, consultations, bookings, settings, siteUrl: config.siteUrl, clock } ),
@@ -238,6 +257,7 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 	await app.register( healthRoutes );
 	await app.register( v1Routes, { prefix: '/v1' } );
 	await app.register( internalRoutes, { prefix: '/internal' } );
+	await app.register( webhookRoutes, { prefix: '/webhooks' } );
 
 	app.addHook( 'onClose', async () => {
 		await workers.stop();

@@ -71,9 +71,10 @@ describe( 'a burst of 30 bookings', () => {
 		// may split a kind into a few batches.
 		expect( counts.meta ).toBeGreaterThan( 0 );
 		expect( counts.meta ).toBeLessThanOrEqual( 6 );
+		// Writes come as the syncs finish, gathered over 2 ms: a few batches, never one per booking.
 		for ( const kind of [ 'consultationInserts', 'tokenInserts', 'jobInserts', 'eventMarks' ] ) {
 			expect( counts[ kind ], kind ).toBeGreaterThan( 0 );
-			expect( counts[ kind ], kind ).toBeLessThanOrEqual( 6 );
+			expect( counts[ kind ], kind ).toBeLessThanOrEqual( 12 );
 		}
 		// Read before the insert and once more with it (to learn the new ids).
 		expect( counts.consultationReads ).toBeLessThanOrEqual( 12 );

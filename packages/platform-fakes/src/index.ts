@@ -80,3 +80,13 @@ export {
   type SmtpRejection,
   type SmtpStage,
 } from './smtp';
+export {
+  deliverZoomWebhook,
+  signZoomWebhook,
+  zoomMeetingEvent,
+  zoomUrlValidationEvent,
+  type ZoomWebhookDelivery,
+  type ZoomWebhookEnvelope,
+  type ZoomWebhookParticipant,
+  type ZoomWebhookSignOptions,
+} from './zoom-webhooks';

@@ -16,7 +16,7 @@ export interface BatchOptions {
 
 /** `run` gets every key asked for since the last batch and answers each, in order (an Error fails that caller only). */
 export function batched< K, V >( run: ( keys: readonly K[] ) => Promise< ReadonlyArray< V | Error > >, options: BatchOptions = {} ): ( key: K ) => Promise< V > {
-	const { waitMs = 0 } = options;
+	const { waitMs = 1 } = options;
 	const loader = new DataLoader< K, V, K >( run, {
 		cache: false,
 		maxBatchSize: options.max ?? 200,

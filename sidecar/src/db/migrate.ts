@@ -10,11 +10,12 @@ import { migration as m3 } from './migrations/202611220910-create-outbox-and-job
 import { migration as m4 } from './migrations/202611220915-create-access-tokens-and-audit-log';
 import { migration as m5 } from './migrations/202611221000-add-consultation-ics-sequence';
 import { migration as m6 } from './migrations/202612011930-create-platform-health';
+import { migration as m7 } from './migrations/202612012200-session-tracking';
 import type { Migration } from './migrations/helpers';
 import { withNamedLock } from './named-lock';
 import type { Tables } from './tables';
 
-export const MIGRATIONS: ReadonlyArray< Migration > = [ m1, m2, m3, m4, m5, m6 ];
+export const MIGRATIONS: ReadonlyArray< Migration > = [ m1, m2, m3, m4, m5, m6, m7 ];
 
 function migratorConfig( tables: Tables ): Knex.MigratorConfig {
 	return {

@@ -31,7 +31,7 @@ interface Deps {
 	clock: () => Date;
 	outboxPollSeconds: number;
 	reconcileIntervalSeconds: number;
-	/** Syncs at once (BKX_VIDEO_SYNC_CONCURRENCY); default 32. */
+	/** Syncs at once (BKX_VIDEO_SYNC_CONCURRENCY); default 100. */
 	concurrency?: number;
 }
 
@@ -77,13 +77,18 @@ async function runBounded< T >( items: T[], max: number, limit: () => number, ha
 
 export function createWorkers( deps: Deps ) {
 	const { queue, sync, log, clock } = deps;
-	const concurrency = deps.concurrency ?? 32;
+	const concurrency = deps.concurrency ?? 100;
 	/**
-	 * Syncs allowed at once now: all of them until a platform answers 429, then one, and one more
-	 * after each success (as TCP's slow start), so a limited API is not met with a wave of
-	 * requests every time its Retry-After ends, and an unlimited one soon gets them all again.
+	 * Syncs allowed at once now, as TCP paces itself: all of them until a platform answers 429;
+	 * then one, doubling with each success up to half of what met the 429, then one more per
+	 * round of successes. A limited API is not met with a wave of requests every time its
+	 * Retry-After ends; an unlimited one never slows down.
 	 */
 	let lanes = concurrency;
+	let threshold = concurrency;
+	const succeeded = () => {
+		lanes = Math.min( concurrency, lanes < threshold ? lanes + 1 : lanes + 1 / lanes );
+	};
 	const timers: NodeJS.Timeout[] = [];
 	let draining: Promise< number > | null = null;
 	let drainAgain = false;
@@ -130,7 +135,9 @@ export function createWorkers( deps: Deps ) {
 			rateLimited: limited,
 			retryAfterSeconds: error instanceof PlatformError ? error.retryAfterSeconds : undefined,
 		} );
-		if ( limited ) {
+		if ( limited && lanes > 1 ) {
+			// Once per wave: the other syncs in flight meet the same 429.
+			threshold = Math.max( 1, Math.floor( lanes / 2 ) );
 			lanes = 1;
 		}
 		if ( limited && delay <= MAX_SHARED_PAUSE_SECONDS ) {
@@ -164,7 +171,7 @@ export function createWorkers( deps: Deps ) {
 	async function syncEvents( bookingId: number, ids: number[], attempts: number ): Promise< void > {
 		try {
 			await sync.syncBooking( bookingId );
-			lanes = Math.min( concurrency, lanes + 1 );
+			succeeded();
 			await queue.markEventsDone( ids, clock() );
 		} catch ( error ) {
 			const now = clock();
@@ -195,7 +202,7 @@ export function createWorkers( deps: Deps ) {
 				group.attempts = Math.max( group.attempts, e.attempts );
 				byBooking.set( e.bookingId, group );
 			}
-			const notStarted = await runBounded( [ ...byBooking ], concurrency, () => lanes, halted, async ( [ bookingId, group ] ) => {
+			const notStarted = await runBounded( [ ...byBooking ], concurrency, () => Math.floor( lanes ), halted, async ( [ bookingId, group ] ) => {
 				await syncEvents( bookingId, group.ids, group.attempts );
 				handled += group.ids.length;
 			} );
@@ -301,7 +308,7 @@ export function createWorkers( deps: Deps ) {
 				}
 				try {
 					await sync.syncBooking( id, { verifyRemote: true } );
-					lanes = Math.min( concurrency, lanes + 1 );
+					succeeded();
 				} catch ( error ) {
 					failed++;
 					noteFailure( error, 1, id, clock() );

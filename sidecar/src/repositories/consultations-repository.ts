@@ -25,6 +25,8 @@ export interface Consultation {
 	scheduledEnd: Date;
 	actualStart: Date | null;
 	actualEnd: Date | null;
+	/** Distinct people who took part so far (session tracking). */
+	participantCount: number;
 	status: ConsultationStatus;
 	hostId: number;
 	serviceId: number;
@@ -44,7 +46,16 @@ export interface Consultation {
 	updatedAt: Date;
 }
 
-export type ConsultationWrite = Omit< Consultation, 'id' | 'createdAt' | 'updatedAt' | 'actualStart' | 'actualEnd' >;
+export type ConsultationWrite = Omit< Consultation, 'id' | 'createdAt' | 'updatedAt' | 'actualStart' | 'actualEnd' | 'participantCount' >;
+
+/** What session tracking changes on a consultation (services/session-tracker.ts). */
+export interface SessionPatch {
+	actualStart?: Date;
+	actualEnd?: Date;
+	status?: ConsultationStatus;
+	participantCount?: number;
+	metadata?: Record< string, unknown >;
+}
 
 type Row = Record< string, unknown >;
 
@@ -69,6 +80,7 @@ function fromRow( r: Row ): Consultation {
 		scheduledEnd: fromSqlDateTime( r.scheduled_end as string ) as Date,
 		actualStart: fromSqlDateTime( r.actual_start as string | null ),
 		actualEnd: fromSqlDateTime( r.actual_end as string | null ),
+		participantCount: Number( r.participant_count ?? 0 ),
 		status: r.status as ConsultationStatus,
 		hostId: Number( r.host_id ),
 		serviceId: Number( r.service_id ),
@@ -195,6 +207,34 @@ export function createConsultationsRepository( knex: Knex, t: Tables, cache: { t
 				.where( 'id', id );
 			// Again after the write: a read that raced the UPDATE may have cached the old row.
 			forget( id );
+		},
+
+		async recordSession( id: number, patch: SessionPatch, now: Date ): Promise< void > {
+			const row: Row = { updated_at: toSqlDateTime( now ) };
+			if ( patch.actualStart ) {
+				row.actual_start = toSqlDateTime( patch.actualStart );
+			}
+			if ( patch.actualEnd ) {
+				row.actual_end = toSqlDateTime( patch.actualEnd );
+			}
+			if ( patch.status ) {
+				row.status = patch.status;
+			}
+			if ( patch.participantCount !== undefined ) {
+				row.participant_count = patch.participantCount;
+			}
+			if ( patch.metadata ) {
+				row.metadata = JSON.stringify( patch.metadata );
+			}
+			forget( id );
+			await knex( t.consultations ).update( row ).where( 'id', id );
+			forget( id );
+		},
+
+		/** The consultation whose meeting this is on that platform (webhooks). */
+		async findByMeeting( platform: PlatformId, meetingId: string ): Promise< Consultation | null > {
+			const row = await knex( t.consultations ).first().where( { platform, meeting_id: meetingId } );
+			return row ? fromRow( row ) : null;
 		},
 
 		async touchSynced( id: number, now: Date ): Promise< void > {

@@ -2,11 +2,14 @@
  * Vendor HTTP with one failure vocabulary: every transport problem or error status becomes a
  * {@link PlatformError} whose code tells the caller whether to fail over, retry later or give up.
  */
+import { request, type Dispatcher } from 'undici';
+
 import { PlatformError, type PlatformErrorCode } from '../video-platform';
 
 export interface VendorResponse {
 	status: number;
-	headers: Headers;
+	/** Lower-case names, as Node gives them. */
+	headers: Dispatcher.ResponseData[ 'headers' ];
 	/** Parsed JSON, or null for an empty or non-JSON body (Zoom sometimes answers XML). */
 	json: unknown;
 	text: string;
@@ -50,34 +53,53 @@ export function codeForStatus( status: number ): PlatformErrorCode {
  */
 export async function vendorRequest(
 	url: string,
-	init: RequestInit & { timeoutMs: number; now: () => Date; describe?: ( status: number, json: unknown, text: string ) => string }
+	init: {
+		method?: string;
+		headers?: Record< string, string >;
+		body?: string;
+		timeoutMs: number;
+		now: () => Date;
+		describe?: ( status: number, json: unknown, text: string ) => string;
+	}
 ): Promise< VendorResponse > {
-	let res: Response;
+	// undici's request rather than fetch: the same client without WHATWG streams, a fraction of the
+	// CPU per call when a burst of bookings makes a thousand meetings.
+	let res: Dispatcher.ResponseData;
 	try {
-		res = await fetch( url, { ...init, signal: AbortSignal.timeout( init.timeoutMs ) } );
+		res = await request( url, {
+			method: ( init.method ?? 'GET' ) as Dispatcher.HttpMethod,
+			headers: init.headers,
+			body: init.body,
+			signal: AbortSignal.timeout( init.timeoutMs ),
+		} );
 	} catch ( error ) {
 		// Refused: nothing reached the vendor. Dropped or timed out: it may have been applied.
-		const cause = ( error as { cause?: { code?: string } } ).cause;
-		const refused = cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND';
-		throw new PlatformError( 'unavailable', `No answer from ${ new URL( url ).host }: ${ cause?.code ?? ( error as Error ).message }`, { cause: error, transport: ! refused } );
+		const e = error as { code?: string; cause?: { code?: string }; message: string };
+		const code = e.cause?.code ?? e.code;
+		const refused = code === 'ECONNREFUSED' || code === 'ENOTFOUND';
+		throw new PlatformError( 'unavailable', `No answer from ${ new URL( url ).host }: ${ code ?? e.message }`, { cause: error, transport: ! refused } );
 	}
-	const text = await res.text().catch( () => '' );
+	const text = await res.body.text().catch( () => '' );
+	const header = ( name: string ): string | null => {
+		const value = res.headers[ name ];
+		return ( Array.isArray( value ) ? value[ 0 ] : value ) ?? null;
+	};
 	let json: unknown = null;
-	if ( text && ( res.headers.get( 'content-type' ) ?? '' ).includes( 'json' ) ) {
+	if ( text && ( header( 'content-type' ) ?? '' ).includes( 'json' ) ) {
 		try {
 			json = JSON.parse( text );
 		} catch {
 			json = null;
 		}
 	}
-	if ( res.ok ) {
-		return { status: res.status, headers: res.headers, json, text };
+	if ( res.statusCode >= 200 && res.statusCode < 300 ) {
+		return { status: res.statusCode, headers: res.headers, json, text };
 	}
-	const code = codeForStatus( res.status );
-	const message = init.describe?.( res.status, json, text ) ?? `HTTP ${ res.status }`;
+	const code = codeForStatus( res.statusCode );
+	const message = init.describe?.( res.statusCode, json, text ) ?? `HTTP ${ res.statusCode }`;
 	throw new PlatformError( code, message, {
-		retryAfterSeconds: code === 'rate_limited' || code === 'unavailable' ? retryAfterSeconds( res.headers.get( 'retry-after' ), init.now() ) : undefined,
-		status: res.status,
+		retryAfterSeconds: code === 'rate_limited' || code === 'unavailable' ? retryAfterSeconds( header( 'retry-after' ), init.now() ) : undefined,
+		status: res.statusCode,
 		vendorCode: json && typeof json === 'object' && 'code' in json ? ( json as { code: unknown } ).code : undefined,
 	} );
 }

@@ -1,0 +1,167 @@
+/**
+ * What happened in a consultation, from the platform's events (webhooks) or our own join events:
+ * when it started and ended, who took part for how long, whether the customer came (no-show), and
+ * whether it ran over its slot (overtime).
+ *
+ * Events may come twice or out of order (Zoom retries; a leave may arrive before its join), so
+ * each one is applied by comparing with what is stored, never by counting: the same event twice
+ * changes nothing, and the participant count is recounted from the participant rows.
+ */
+import type { Knex } from 'knex';
+import type { FastifyBaseLogger } from 'fastify';
+
+import type { ConsultationStatus } from '@bkx-video/contracts';
+
+import { createLockSet } from '../db/named-lock';
+import type { Tables } from '../db/tables';
+import type { ConsultationsRepository, SessionPatch } from '../repositories/consultations-repository';
+import type { Participant, ParticipantRole, ParticipantsRepository } from '../repositories/participants-repository';
+
+export interface SessionParticipant {
+	/** Stable per person within the meeting (Zoom: participant_uuid, else user_id). */
+	key: string;
+	name: string;
+	email: string | null;
+	userId: number | null;
+	role: ParticipantRole;
+	deviceType?: string | null;
+	ipAddress?: string | null;
+}
+
+export type SessionEvent =
+	| { kind: 'started' | 'ended'; at: Date }
+	| { kind: 'joined' | 'left'; at: Date; participant: SessionParticipant };
+
+export type SessionOutcome = 'applied' | 'duplicate' | 'not_found';
+
+/** A meeting that ends more than this after its slot ran over. */
+const OVERTIME_GRACE_MS = 60_000;
+
+const NOT_STARTED: ConsultationStatus[] = [ 'pending', 'scheduled' ];
+const OPEN: ConsultationStatus[] = [ 'pending', 'scheduled', 'in_progress' ];
+
+export interface SessionTrackerDeps {
+	knex: Knex;
+	tables: Tables;
+	consultations: ConsultationsRepository;
+	participants: ParticipantsRepository;
+	clock: () => Date;
+	log: FastifyBaseLogger;
+}
+
+export function createSessionTracker( deps: SessionTrackerDeps ) {
+	const { consultations, participants, clock, log } = deps;
+	const locks = createLockSet( deps.knex, 30 );
+	const same = ( a: Date | null, b: Date ) => a !== null && Math.abs( a.getTime() - b.getTime() ) < 1000;
+
+	/** Stores a join or leave; returns false when it was already stored. */
+	async function recordStay( consultationId: number, kind: 'joined' | 'left', at: Date, p: SessionParticipant, endedAt: Date | null, now: Date ): Promise< boolean > {
+		const stays = await participants.listStays( consultationId, p.key );
+		if ( kind === 'joined' ) {
+			if ( stays.some( ( s ) => same( s.joinTime, at ) ) ) {
+				return false;
+			}
+			// Its leave came first: the stay without a join that ended after this moment.
+			const early = stays.filter( ( s ) => ! s.joinTime && s.leaveTime && s.leaveTime >= at ).sort( byLeave )[ 0 ];
+			if ( early ) {
+				await participants.setTimes( early.id, { joinTime: at, leaveTime: early.leaveTime } );
+				return true;
+			}
+			// A join delivered after the end of the meeting: the stay lasted until the end (its own
+			// leave, should it still come, corrects that).
+			const leaveTime = endedAt && at <= endedAt ? endedAt : null;
+			const id = await participants.insert( { consultationId, key: p.key, userId: p.userId, name: p.name, email: p.email, role: p.role, joinTime: at, leaveTime: null, durationSeconds: null, deviceType: p.deviceType ?? null, ipAddress: p.ipAddress ?? null }, now );
+			if ( leaveTime ) {
+				await participants.setTimes( id, { joinTime: at, leaveTime } );
+			}
+			return true;
+		}
+		if ( stays.some( ( s ) => same( s.leaveTime, at ) ) ) {
+			return false;
+		}
+		// The latest open stay that began before this leave (or one the meeting's end closed for it).
+		const closedByEnd = ( s: Participant ) => endedAt !== null && same( s.leaveTime, endedAt ) && at < endedAt;
+		const open = stays.filter( ( s ) => s.joinTime && ( ! s.leaveTime || closedByEnd( s ) ) && s.joinTime <= at ).sort( byJoin ).at( -1 );
+		if ( open ) {
+			await participants.setTimes( open.id, { joinTime: open.joinTime, leaveTime: at } );
+			return true;
+		}
+		await participants.insert( { consultationId, key: p.key, userId: p.userId, name: p.name, email: p.email, role: p.role, joinTime: null, leaveTime: at, durationSeconds: null, deviceType: p.deviceType ?? null, ipAddress: p.ipAddress ?? null }, now );
+		return true;
+	}
+
+	async function apply( consultationId: number, event: SessionEvent ): Promise< SessionOutcome > {
+		const now = clock();
+		const c = await consultations.findById( consultationId, { fresh: true } );
+		if ( ! c ) {
+			return 'not_found';
+		}
+		const patch: SessionPatch = {};
+		let changed = false;
+
+		if ( event.kind === 'started' || event.kind === 'joined' ) {
+			// The earliest moment anyone was there is when it started.
+			if ( ! c.actualStart || event.at < c.actualStart ) {
+				patch.actualStart = event.at;
+			}
+			if ( NOT_STARTED.includes( c.status ) ) {
+				patch.status = 'in_progress';
+			}
+		}
+		if ( event.kind === 'joined' || event.kind === 'left' ) {
+			changed = await recordStay( c.id, event.kind, event.at, event.participant, c.actualEnd, now );
+			patch.participantCount = await participants.countPeople( c.id );
+			// A customer's join that arrived after the end turns a no-show into a held consultation.
+			if ( c.status === 'no_show' && ( await participants.someoneBesidesHostJoined( c.id ) ) ) {
+				patch.status = 'completed';
+			}
+		}
+		if ( event.kind === 'ended' ) {
+			if ( ! c.actualEnd || event.at > c.actualEnd ) {
+				patch.actualEnd = event.at;
+			}
+			// Whoever was still in the meeting left when it ended.
+			for ( const s of ( await participants.listOpen( c.id ) ).filter( ( s ) => s.joinTime && s.joinTime <= event.at ) ) {
+				await participants.setTimes( s.id, { joinTime: s.joinTime, leaveTime: event.at } );
+				changed = true;
+			}
+			if ( OPEN.includes( c.status ) ) {
+				patch.status = ( await participants.someoneBesidesHostJoined( c.id ) ) ? 'completed' : 'no_show';
+			}
+			const end = patch.actualEnd ?? c.actualEnd ?? event.at;
+			const over = end.getTime() - c.scheduledEnd.getTime();
+			if ( over > OVERTIME_GRACE_MS && c.metadata.overtime_minutes !== Math.round( over / 60000 ) ) {
+				patch.metadata = { ...c.metadata, overtime_minutes: Math.round( over / 60000 ) };
+			}
+		}
+
+		const differs =
+			( patch.actualStart && ! same( c.actualStart, patch.actualStart ) ) ||
+			( patch.actualEnd && ! same( c.actualEnd, patch.actualEnd ) ) ||
+			( patch.status && patch.status !== c.status ) ||
+			( patch.participantCount !== undefined && patch.participantCount !== c.participantCount ) ||
+			patch.metadata !== undefined;
+		if ( ! differs && ! changed ) {
+			return 'duplicate';
+		}
+		if ( differs ) {
+			await consultations.recordSession( c.id, patch, now );
+		}
+		if ( patch.status && patch.status !== c.status ) {
+			log.info( { consultationId: c.id, from: c.status, to: patch.status }, 'consultation status changed by its session' );
+		}
+		return 'applied';
+	}
+
+	return {
+		/** Applies one event; the same event again, or an older one, changes nothing. */
+		apply( consultationId: number, event: SessionEvent ): Promise< SessionOutcome > {
+			return locks.run( `${ deps.tables.consultations }:session:${ consultationId }`, () => apply( consultationId, event ) );
+		},
+	};
+}
+
+const byJoin = ( a: Participant, b: Participant ) => ( a.joinTime?.getTime() ?? 0 ) - ( b.joinTime?.getTime() ?? 0 );
+const byLeave = ( a: Participant, b: Participant ) => ( a.leaveTime?.getTime() ?? 0 ) - ( b.leaveTime?.getTime() ?? 0 );
+
+export type SessionTracker = ReturnType< typeof createSessionTracker >;
