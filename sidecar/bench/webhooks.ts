@@ -6,7 +6,8 @@
  *
  * Prints: deliveries/s answered 200 (goal ≥ 2,000/s), p50/p99 answer time (goal p99 ≤ 50 ms), and,
  * once the queued work has run, whether any event was applied twice (participant stays per unique
- * join = 1; goal: none doubled, none lost).
+ * join = 1; goal: none doubled, none lost). BENCH_SIDECAR_NODE_ARGS passes flags to the sidecar's node
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -59,7 +60,8 @@ async function main(): Promise< void > {
 			} ) )
 		);
 
-		child = spawn( process.execPath, [ '--import', 'tsx', 'bench/server.ts' ], {
+		const nodeArgs = ( process.env.BENCH_SIDECAR_NODE_ARGS ?? '' ).split( ' ' ).filter( Boolean );
+		child = spawn( process.execPath, [ ...nodeArgs, '--import', 'tsx', 'bench/server.ts' ], {
 			env: {
 				...process.env,
 				BKX_VIDEO_SIDECAR_SECRET: SECRET,
@@ -67,6 +69,7 @@ async function main(): Promise< void > {
 				BKX_VIDEO_SITE_URL: 'http://127.0.0.1:9',
 				BKX_VIDEO_DB_NAME: db.name,
 				BKX_VIDEO_LOG_LEVEL: 'silent',
+				BENCH_WORKERS: '1',
 			},
 			stdio: [ 'ignore', 'pipe', 'inherit' ],
 		} );

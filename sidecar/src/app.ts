@@ -190,7 +190,7 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 	const mailDeps = { consultations, bookings, settings, mailer, secret: config.secret, siteUrl: config.siteUrl };
 	const sessions = createSessionTracker( { knex, tables, consultations, participants: createParticipantsRepository( knex, tables ), clock, log: app.log } );
 	const handlers: Record< string, JobHandler > = {
-		'webhook.zoom': createZoomWebhookJob( { consultations, tracker: sessions, log: app.log } ) as JobHandler,
+		'webhook.zoom': createZoomWebhookJob( { tracker: sessions, log: app.log } ) as JobHandler,
 		'mail.invitation': createConsultationMailJob( mailDeps, 'invitation' ) as JobHandler,
 		'mail.update': createConsultationMailJob( mailDeps, 'update' ) as JobHandler,
 		'mail.cancellation': createConsultationMailJob( mailDeps, 'cancellation' ) as JobHandler,
@@ -236,7 +236,7 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 			clock,
 			wallClock: () => new Date(),
 			log: app.log,
-			nudge: () => workers.nudge(),
+			nudge: () => workers.nudgeJobs(),
 		} ),
 		meetOAuth: createMeetOAuth( { repo: platformsRepo, settings, platformEnv, siteUrl: config.siteUrl, clock, log: app.log } ),
 		consultations: consultationsService,

@@ -37,6 +37,9 @@ interface Deps {
 
 const BATCH = 200;
 const LEASE_SECONDS = 120;
+/** Jobs claimed at once, and webhook jobs run at once. */
+const JOB_BATCH = 50;
+const WEBHOOK_JOB_CONCURRENCY = 16;
 /** Claim rounds per drain (50 rows each): bounds one drain; the next poll or wake-up continues. */
 const MAX_ROUNDS = 200;
 /**
@@ -86,8 +89,12 @@ export function createWorkers( deps: Deps ) {
 	 */
 	let lanes = concurrency;
 	let threshold = concurrency;
-	const succeeded = () => {
-		lanes = Math.min( concurrency, lanes < threshold ? lanes + 1 : lanes + 1 / lanes );
+	/** Counts the cuts: a sync that started before the last cut does not widen the lanes again. */
+	let cuts = 0;
+	const succeeded = ( startedAtCut: number ) => {
+		if ( startedAtCut === cuts ) {
+			lanes = Math.min( concurrency, lanes < threshold ? lanes + 1 : lanes + 1 / lanes );
+		}
 	};
 	const timers: NodeJS.Timeout[] = [];
 	let draining: Promise< number > | null = null;
@@ -139,6 +146,7 @@ export function createWorkers( deps: Deps ) {
 			// Once per wave: the other syncs in flight meet the same 429.
 			threshold = Math.max( 1, Math.floor( lanes / 2 ) );
 			lanes = 1;
+			cuts++;
 		}
 		if ( limited && delay <= MAX_SHARED_PAUSE_SECONDS ) {
 			const until = now.getTime() + delay * 1000;
@@ -169,9 +177,10 @@ export function createWorkers( deps: Deps ) {
 	}
 
 	async function syncEvents( bookingId: number, ids: number[], attempts: number ): Promise< void > {
+		const cut = cuts;
 		try {
 			await sync.syncBooking( bookingId );
-			succeeded();
+			succeeded( cut );
 			await queue.markEventsDone( ids, clock() );
 		} catch ( error ) {
 			const now = clock();
@@ -255,14 +264,23 @@ export function createWorkers( deps: Deps ) {
 	async function runDueJobsOnce(): Promise< number > {
 		let handled = 0;
 		for ( let round = 0; round < 20 && ! stopped; round++ ) {
-			const jobs = await queue.claimJobs( 10, LEASE_SECONDS, clock() );
+			const jobs = await queue.claimJobs( JOB_BATCH, LEASE_SECONDS, clock() );
 			if ( ! jobs.length ) {
 				break;
 			}
-			for ( const job of jobs ) {
-				await runJob( job );
-				handled++;
-			}
+			// Webhook work runs several at a time (it is order-insensitive and locks per
+			// consultation); e-mails and the rest one after another, in the order they were queued.
+			const together = jobs.filter( ( j ) => j.kind.startsWith( 'webhook.' ) );
+			const inOrder = jobs.filter( ( j ) => ! j.kind.startsWith( 'webhook.' ) );
+			await Promise.all( [
+				runBounded( together, WEBHOOK_JOB_CONCURRENCY, () => WEBHOOK_JOB_CONCURRENCY, () => false, runJob ),
+				( async () => {
+					for ( const job of inOrder ) {
+						await runJob( job );
+					}
+				} )(),
+			] );
+			handled += jobs.length;
 		}
 		return handled;
 	}
@@ -306,9 +324,10 @@ export function createWorkers( deps: Deps ) {
 				if ( stopped ) {
 					return;
 				}
+				const cut = cuts;
 				try {
 					await sync.syncBooking( id, { verifyRemote: true } );
-					succeeded();
+					succeeded( cut );
 				} catch ( error ) {
 					failed++;
 					noteFailure( error, 1, id, clock() );
@@ -339,6 +358,10 @@ export function createWorkers( deps: Deps ) {
 		/** Work now (after a nudge from PHP), without waiting for the next poll. */
 		nudge() {
 			safely( 'outbox drain', drainThenJobs )();
+		},
+		/** Run due jobs now (a webhook queued one); concurrent calls coalesce. */
+		nudgeJobs() {
+			safely( 'jobs', runDueJobs )();
 		},
 		start() {
 			stopped = false;

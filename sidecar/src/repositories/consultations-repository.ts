@@ -53,7 +53,8 @@ export interface SessionPatch {
 	actualStart?: Date;
 	actualEnd?: Date;
 	status?: ConsultationStatus;
-	participantCount?: number;
+	/** Set participant_count from the participant rows. */
+	recountParticipants?: boolean;
 	metadata?: Record< string, unknown >;
 }
 
@@ -220,8 +221,9 @@ export function createConsultationsRepository( knex: Knex, t: Tables, cache: { t
 			if ( patch.status ) {
 				row.status = patch.status;
 			}
-			if ( patch.participantCount !== undefined ) {
-				row.participant_count = patch.participantCount;
+			if ( patch.recountParticipants ) {
+				// Distinct people, counted by the database in the same statement.
+				row.participant_count = knex( t.participants ).countDistinct( 'platform_participant_id' ).where( 'consultation_id', id );
 			}
 			if ( patch.metadata ) {
 				row.metadata = JSON.stringify( patch.metadata );

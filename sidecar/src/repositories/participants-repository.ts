@@ -96,12 +96,6 @@ export function createParticipantsRepository( knex: Knex, t: Tables ) {
 				} )
 				.where( 'id', id );
 		},
-
-		/** Distinct people who took part (a reconnect counts once). */
-		async countPeople( consultationId: number ): Promise< number > {
-			const row = await knex( t.participants ).countDistinct( { n: 'platform_participant_id' } ).where( 'consultation_id', consultationId ).first();
-			return Number( row?.n ?? 0 );
-		},
 	};
 }
 

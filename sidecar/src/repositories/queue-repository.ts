@@ -92,6 +92,19 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 		},
 		{ waitMs: 2 }
 	);
+	const completeOne = batched(
+		async ( done: ReadonlyArray< { id: number; at: string } > ) => {
+			const byTime = new Map< string, number[] >();
+			for ( const d of done ) {
+				byTime.set( d.at, [ ...( byTime.get( d.at ) ?? [] ), d.id ] );
+			}
+			for ( const [ at, ids ] of byTime ) {
+				await knex( t.jobs ).whereIn( 'id', ids ).update( { status: 'done', claimed_until: null, last_error: null, updated_at: at } );
+			}
+			return done.map( () => undefined );
+		},
+		{ waitMs: 2 }
+	);
 	const insertJob = batched(
 		async ( rows: ReadonlyArray< Record< string, unknown > > ) => {
 			await knex( t.jobs ).insert( [ ...rows ] ).onConflict( 'idempotency_key' ).ignore();
@@ -200,8 +213,8 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 			} ) );
 		},
 
-		async completeJob( id: number, now: Date ): Promise< void > {
-			await knex( t.jobs ).where( 'id', id ).update( { status: 'done', claimed_until: null, last_error: null, updated_at: toSqlDateTime( now ) } );
+		completeJob( id: number, now: Date ): Promise< void > {
+			return completeOne( { id, at: toSqlDateTime( now ) } );
 		},
 
 		async failJob( job: Job, error: string, now: Date ): Promise< void > {

@@ -4,20 +4,23 @@
  */
 import type { Knex } from 'knex';
 
+import { batched } from '../db/batch';
 import { toSqlDateTime } from '../db/time';
 import type { Tables } from '../db/tables';
 
 export function createWebhookEventsRepository( knex: Knex, t: Tables ) {
+	// A burst of deliveries is recorded with one multi-row INSERT (src/db/batch.ts).
+	const insert = batched(
+		async ( rows: ReadonlyArray< Record< string, unknown > > ) => {
+			await knex( t.webhookEvents ).insert( [ ...rows ] ).onConflict( [ 'platform', 'event_key' ] ).ignore();
+			return rows.map( () => undefined );
+		},
+		{ waitMs: 2 }
+	);
 	return {
-		/** Records the event; false when it was recorded before (a duplicate delivery). */
-		async record( platform: string, key: string, type: string, now: Date ): Promise< boolean > {
-			const [ result ] = ( await knex.raw( `INSERT IGNORE INTO \`${ t.webhookEvents }\` (platform, event_key, event_type, received_at) VALUES (?, ?, ?, ?)`, [
-				platform,
-				key.slice( 0, 191 ),
-				type.slice( 0, 100 ),
-				toSqlDateTime( now ),
-			] ) ) as [ { affectedRows: number } ];
-			return result.affectedRows === 1;
+		/** Records the event (a repeat is a no-op). */
+		record( platform: string, key: string, type: string, now: Date ): Promise< void > {
+			return insert( { platform, event_key: key.slice( 0, 191 ), event_type: type.slice( 0, 100 ), received_at: toSqlDateTime( now ) } );
 		},
 
 		async forget( platform: string, key: string ): Promise< void > {

@@ -14,7 +14,7 @@ import type { ConsultationStatus } from '@bkx-video/contracts';
 
 import { createLockSet } from '../db/named-lock';
 import type { Tables } from '../db/tables';
-import type { ConsultationsRepository, SessionPatch } from '../repositories/consultations-repository';
+import type { Consultation, ConsultationsRepository, SessionPatch } from '../repositories/consultations-repository';
 import type { Participant, ParticipantRole, ParticipantsRepository } from '../repositories/participants-repository';
 
 export interface SessionParticipant {
@@ -23,7 +23,8 @@ export interface SessionParticipant {
 	name: string;
 	email: string | null;
 	userId: number | null;
-	role: ParticipantRole;
+	/** Left out: the booking's customer when the e-mail is theirs, else a guest. */
+	role?: ParticipantRole;
 	deviceType?: string | null;
 	ipAddress?: string | null;
 }
@@ -55,7 +56,7 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 	const same = ( a: Date | null, b: Date ) => a !== null && Math.abs( a.getTime() - b.getTime() ) < 1000;
 
 	/** Stores a join or leave; returns false when it was already stored. */
-	async function recordStay( consultationId: number, kind: 'joined' | 'left', at: Date, p: SessionParticipant, endedAt: Date | null, now: Date ): Promise< boolean > {
+	async function recordStay( consultationId: number, kind: 'joined' | 'left', at: Date, p: SessionParticipant & { role: ParticipantRole }, endedAt: Date | null, now: Date ): Promise< boolean > {
 		const stays = await participants.listStays( consultationId, p.key );
 		if ( kind === 'joined' ) {
 			if ( stays.some( ( s ) => same( s.joinTime, at ) ) ) {
@@ -90,9 +91,9 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 		return true;
 	}
 
-	async function apply( consultationId: number, event: SessionEvent ): Promise< SessionOutcome > {
+	async function apply( find: () => Promise< Consultation | null >, event: SessionEvent ): Promise< SessionOutcome > {
 		const now = clock();
-		const c = await consultations.findById( consultationId, { fresh: true } );
+		const c = await find();
 		if ( ! c ) {
 			return 'not_found';
 		}
@@ -109,8 +110,10 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 			}
 		}
 		if ( event.kind === 'joined' || event.kind === 'left' ) {
-			changed = await recordStay( c.id, event.kind, event.at, event.participant, c.actualEnd, now );
-			patch.participantCount = await participants.countPeople( c.id );
+			const p = event.participant;
+			const role = p.role ?? ( p.email && c.customerEmail && p.email.toLowerCase() === c.customerEmail.toLowerCase() ? 'participant' : 'guest' );
+			changed = await recordStay( c.id, event.kind, event.at, { ...p, role }, c.actualEnd, now );
+			patch.recountParticipants = changed;
 			// A customer's join that arrived after the end turns a no-show into a held consultation.
 			if ( c.status === 'no_show' && ( await participants.someoneBesidesHostJoined( c.id ) ) ) {
 				patch.status = 'completed';
@@ -139,7 +142,7 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 			( patch.actualStart && ! same( c.actualStart, patch.actualStart ) ) ||
 			( patch.actualEnd && ! same( c.actualEnd, patch.actualEnd ) ) ||
 			( patch.status && patch.status !== c.status ) ||
-			( patch.participantCount !== undefined && patch.participantCount !== c.participantCount ) ||
+			patch.recountParticipants ||
 			patch.metadata !== undefined;
 		if ( ! differs && ! changed ) {
 			return 'duplicate';
@@ -156,7 +159,15 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 	return {
 		/** Applies one event; the same event again, or an older one, changes nothing. */
 		apply( consultationId: number, event: SessionEvent ): Promise< SessionOutcome > {
-			return locks.run( `${ deps.tables.consultations }:session:${ consultationId }`, () => apply( consultationId, event ) );
+			return locks.run( `${ deps.tables.consultations }:session:${ consultationId }`, () => apply( () => consultations.findById( consultationId, { fresh: true } ), event ) );
+		},
+
+		/**
+		 * The same for the consultation whose meeting on `platform` this is (webhooks; one read
+		 * fewer). Locked by the meeting: only that platform's events reach it this way.
+		 */
+		applyToMeeting( platform: Consultation[ 'platform' ], meetingId: string, event: SessionEvent ): Promise< SessionOutcome > {
+			return locks.run( `${ deps.tables.consultations }:session:${ platform }:${ meetingId }`, () => apply( () => consultations.findByMeeting( platform, meetingId ), event ) );
 		},
 	};
 }

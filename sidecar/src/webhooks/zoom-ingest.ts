@@ -6,7 +6,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 
 import { AppError } from '../errors';
-import type { ConsultationsRepository } from '../repositories/consultations-repository';
 import type { QueueRepository } from '../repositories/queue-repository';
 import type { WebhookEventsRepository } from '../repositories/webhook-events-repository';
 import type { SessionEvent, SessionParticipant, SessionTracker } from '../services/session-tracker';
@@ -41,7 +40,18 @@ const SIGNATURE_MESSAGES = {
 	webhook_signature_invalid: 'The Zoom signature does not match the webhook secret token.',
 } as const;
 
+/** Event keys remembered per instance (Zoom's retries come within 85 minutes). */
+const RECENT_MAX = 100_000;
+
 export function createZoomIngest( deps: ZoomIngestDeps ) {
+	const recent = new Set< string >();
+	const remember = ( key: string ) => {
+		if ( recent.size >= RECENT_MAX ) {
+			// Oldest first: a Set iterates in insertion order.
+			recent.delete( recent.values().next().value! );
+		}
+		recent.add( key );
+	};
 	return {
 		/**
 		 * @throws AppError 401 (no secret set, missing, stale or wrong signature) or 400 (not a Zoom
@@ -84,15 +94,22 @@ export function createZoomIngest( deps: ZoomIngestDeps ) {
 				throw new AppError( 'invalid_request', { message: `The ${ envelope.event } event has no meeting object with an id.` } );
 			}
 			const key = zoomEventKey( envelope, body );
-			const now = deps.clock();
-			if ( ! ( await deps.webhookEvents.record( 'zoom', key, envelope.event, now ) ) ) {
+			// Zoom retries within 85 minutes; the instance remembers what it took recently and answers
+			// those at once. The real guarantee is in the database: the job's idempotency key (and
+			// the tracker compares before it changes anything), whichever instance gets the retry.
+			if ( recent.has( key ) ) {
 				return { status: 200, body: { received: true, duplicate: true } };
 			}
+			remember( key );
+			const now = deps.clock();
 			try {
-				await deps.queue.enqueueJob( 'webhook.zoom', { event: envelope.event, event_ts: envelope.event_ts, object: envelope.payload.object ?? {}, download_token: envelope.download_token }, `webhook.zoom:${ key }`, now, now );
+				await Promise.all( [
+					deps.webhookEvents.record( 'zoom', key, envelope.event, now ),
+					deps.queue.enqueueJob( 'webhook.zoom', { event: envelope.event, event_ts: envelope.event_ts, object: envelope.payload.object ?? {}, download_token: envelope.download_token }, `webhook.zoom:${ key }`, now, now ),
+				] );
 			} catch ( error ) {
-				// Not queued: forget it, so Zoom's retry is not taken for a duplicate.
-				await deps.webhookEvents.forget( 'zoom', key ).catch( () => undefined );
+				// Not stored: answer an error so Zoom sends it again, and do not take that for a duplicate.
+				recent.delete( key );
 				throw error;
 			}
 			deps.nudge();
@@ -111,7 +128,7 @@ interface ZoomJobPayload {
 }
 
 /** `webhook.zoom`: applies one stored Zoom event to its consultation. */
-export function createZoomWebhookJob( deps: { consultations: ConsultationsRepository; tracker: SessionTracker; log: FastifyBaseLogger } ) {
+export function createZoomWebhookJob( deps: { tracker: SessionTracker; log: FastifyBaseLogger } ) {
 	return async ( payload: ZoomJobPayload ): Promise< void > => {
 		if ( ! payload.event.startsWith( 'meeting.' ) ) {
 			// recording.completed / recording.transcript_completed: the recordings pipeline (next).
@@ -119,11 +136,6 @@ export function createZoomWebhookJob( deps: { consultations: ConsultationsReposi
 			return;
 		}
 		const object = ZoomMeetingObjectSchema.parse( payload.object );
-		const consultation = await deps.consultations.findByMeeting( 'zoom', object.id );
-		if ( ! consultation ) {
-			deps.log.info( { event: payload.event, meetingId: object.id }, 'Zoom event for a meeting that is not ours; ignored' );
-			return;
-		}
 		const at = ( value: string | undefined ) => {
 			const parsed = value ? Date.parse( value ) : NaN;
 			return new Date( Number.isNaN( parsed ) ? payload.event_ts : parsed );
@@ -141,12 +153,15 @@ export function createZoomWebhookJob( deps: { consultations: ConsultationsReposi
 				name: p.user_name?.trim() || email || 'Participant',
 				email,
 				userId: null,
-				// Zoom gives the host's own user id as the participant `id`.
-				role: p.id && object.host_id && p.id === object.host_id ? 'host' : email && consultation.customerEmail && email.toLowerCase() === consultation.customerEmail.toLowerCase() ? 'participant' : 'guest',
+				// Zoom gives the host's own user id as the participant `id`; the tracker tells the
+				// customer (the booking's e-mail) from guests.
+				role: p.id && object.host_id && p.id === object.host_id ? 'host' : undefined,
 			};
 			event = payload.event === 'meeting.participant_joined' ? { kind: 'joined', at: at( p.join_time ), participant } : { kind: 'left', at: at( p.leave_time ), participant };
 		}
-		const outcome = await deps.tracker.apply( consultation.id, event );
-		deps.log.info( { event: payload.event, consultationId: consultation.id, outcome }, 'Zoom event applied' );
+		const outcome = await deps.tracker.applyToMeeting( 'zoom', object.id, event );
+		if ( outcome === 'not_found' ) {
+			deps.log.info( { event: payload.event, meetingId: object.id }, 'Zoom event for a meeting that is not ours; ignored' );
+		}
 	};
 }
