@@ -459,6 +459,17 @@ export function getSettingFields(): Record< SettingKey, FieldDef > {
 			label: __( 'Enable chat', 'bookingx-video-consultation' ),
 			type: 'boolean',
 		},
+		no_show_after_minutes: {
+			label: __(
+				'No-show after (minutes)',
+				'bookingx-video-consultation'
+			),
+			help: __(
+				'A consultation counts as a no-show when the customer (or the provider) has not joined this many minutes after the start. Needs attendance from the platform (Zoom with its webhook). 0 turns the check off.',
+				'bookingx-video-consultation'
+			),
+			type: 'number',
+		},
 		max_participants: {
 			label: __( 'Maximum participants', 'bookingx-video-consultation' ),
 			help: __( 'Between 2 and 1000.', 'bookingx-video-consultation' ),

@@ -3,8 +3,11 @@
  * php -S), which forwards the raw bytes and Zoom's signature headers to the sidecar: the URL
  * validation answer comes back byte for byte, a forged delivery is refused with 401, and signed
  * meeting events move the booking's consultation (in progress, then completed with its participants).
+ * A consultation nobody joined becomes a no-show, and WordPress fires `bkx_video_consultation_no_show`
+ * once for add-ons (a fixture mu-plugin records it).
  */
 import { createHmac } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 
 import { signZoomWebhook, zoomMeetingEvent, zoomUrlValidationEvent, type ZoomWebhookEnvelope, type ZoomWebhookSignOptions } from '@bkx-video/platform-fakes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +19,7 @@ const WEBHOOK_SECRET = 'e2e-zoom-webhook-secret-0123';
 
 let stack: Stack;
 beforeAll( async () => {
-	stack = await startStack( { timezone: TZ, zoom: true } );
+	stack = await startStack( { timezone: TZ, zoom: true, muPlugins: [ fileURLToPath( new URL( '../fixtures/bkx-record-session-events.php', import.meta.url ) ) ] } );
 	await stack.saveSettings( {
 		zoom_enabled: true,
 		default_platform: 'zoom',
@@ -106,5 +109,33 @@ describe( 'Zoom webhooks through WordPress', () => {
 			[ 'host', 20 * 60 ],
 			[ 'participant', 19 * 60 ],
 		] );
+	} );
+
+	it( 'calls a consultation nobody joined a no-show and fires bkx_video_consultation_no_show once', async () => {
+		await stack.saveSettings( { no_show_after_minutes: 1 } );
+		// It began two minutes ago and nobody is in it (attendance comes from Zoom's webhooks).
+		const start = new Date( Math.floor( Date.now() / 60000 ) * 60000 - 2 * 60000 );
+		const bookingId = await stack.site.bookings.create( {
+			serviceId: stack.site.fixtures.videoServiceId,
+			seatId: stack.site.fixtures.seatId,
+			start: siteLocal( start, TZ ),
+			customer: { first_name: 'Nora', last_name: 'Noshow', email: 'nora@example.test', phone: '+491234568' },
+			as: 'guest',
+		} );
+		const row = await eventually( bookingId, { status: 'no_show' } );
+		expect( row.status ).toBe( 'no_show' );
+		await stack.settle();
+		const fired = async () =>
+			( JSON.parse( await stack.site.php( `echo wp_json_encode( get_option( 'bkx_e2e_session_events', array() ) );` ) ) as Array< Record< string, any > > ).filter( ( e ) => e.booking_id === bookingId );
+		await expect.poll( async () => ( await fired() ).length ).toBe( 1 );
+		expect( ( await fired() )[ 0 ] ).toMatchObject( {
+			action: 'bkx_video_consultation_no_show',
+			consultation_id: Number( row.id ),
+			context: { absent: 'both', refund: true, scheduled_start: start.toISOString().replace( '.000Z', '+00:00' ) },
+		} );
+		// A forged push fires nothing.
+		const forged = await stack.site.rest( '/bookingx/v1/video/internal/event', { method: 'POST', body: { event: 'no_show', bookingId, consultationId: Number( row.id ), absent: 'both', idempotency_key: 'forged-1' }, headers: { 'X-BKX-Signature': 'forged' } } );
+		expect( forged.status ).toBe( 401 );
+		expect( await fired() ).toHaveLength( 1 );
 	} );
 } );

@@ -188,9 +188,22 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 	} );
 	const platformHealth = health;
 	const mailDeps = { consultations, bookings, settings, mailer, secret: config.secret, siteUrl: config.siteUrl };
-	const sessions = createSessionTracker( { knex, tables, consultations, participants: createParticipantsRepository( knex, tables ), clock, log: app.log } );
+	const sessions = createSessionTracker( { knex, tables, consultations, participants: createParticipantsRepository( knex, tables ), settings, queue, clock, log: app.log } );
+	const wpRelay = createWpRelay( { secret: config.secret, clock: () => new Date() } );
+	// The plugin's session-event route sits beside its mail relay.
+	const eventRelayUrl = config.mailRelayUrl.replace( /internal\/mail/, 'internal/event' );
 	const handlers: Record< string, JobHandler > = {
 		'webhook.zoom': createZoomWebhookJob( { tracker: sessions, log: app.log } ) as JobHandler,
+		'session.no_show_check': ( async ( payload: { consultationId: number; start: string } ) => {
+			await sessions.checkNoShow( payload.consultationId, payload.start );
+		} ) as JobHandler,
+		// Tells WordPress (do_action for add-ons); the key makes a retried push fire once.
+		'wp.session_event': ( async ( payload: Record< string, unknown >, idempotencyKey: string ) => {
+			const res = await wpRelay.post( eventRelayUrl, JSON.stringify( { ...payload, idempotency_key: idempotencyKey } ) );
+			if ( ! res.ok ) {
+				throw new Error( `WordPress did not take the session event (${ res.status }): ${ res.text.slice( 0, 200 ) }` );
+			}
+		} ) as JobHandler,
 		'mail.invitation': createConsultationMailJob( mailDeps, 'invitation' ) as JobHandler,
 		'mail.update': createConsultationMailJob( mailDeps, 'update' ) as JobHandler,
 		'mail.cancellation': createConsultationMailJob( mailDeps, 'cancellation' ) as JobHandler,

@@ -282,6 +282,8 @@ export async function startMailRelay( secret = SECRET ) {
 	const mails: Array< Record< string, unknown > > = [];
 	/** Integration-health pushes (the plugin's `internal/health` route), newest last. */
 	const health: Array< { platforms: Array< Record< string, unknown > > } > = [];
+	/** Session events (the plugin's `internal/event` route: do_action for add-ons), newest last. */
+	const events: Array< Record< string, unknown > > = [];
 	const keys = new Set< string >();
 	const server: Server = createServer( ( req, res ) => {
 		const chunks: Buffer[] = [];
@@ -298,6 +300,16 @@ export async function startMailRelay( secret = SECRET ) {
 				}
 			} catch {
 				res.writeHead( 401, { 'content-type': 'application/json' } ).end( '{"code":"unauthenticated"}' );
+				return;
+			}
+			if ( String( req.url ).includes( 'internal/event' ) ) {
+				const event = JSON.parse( body.toString() ) as Record< string, unknown >;
+				const duplicate = keys.has( String( event.idempotency_key ) );
+				keys.add( String( event.idempotency_key ) );
+				if ( ! duplicate ) {
+					events.push( event );
+				}
+				res.writeHead( 200, { 'content-type': 'application/json' } ).end( JSON.stringify( { fired: ! duplicate, duplicate } ) );
 				return;
 			}
 			if ( String( req.url ).includes( 'internal/health' ) ) {
@@ -322,6 +334,7 @@ export async function startMailRelay( secret = SECRET ) {
 		wpUrl: `http://127.0.0.1:${ port }/?rest_route=/bookingx/v1/video/internal/mail`,
 		mails,
 		health,
+		events,
 		close: () => new Promise< void >( ( resolve ) => server.close( () => resolve() ) ),
 	};
 }

@@ -28,7 +28,7 @@ beforeAll( async () => {
 	zoom = await startZoomFake( { ...CREDS, users: [ 'host@example.test' ] } );
 	relay = await startMailRelay();
 	ctx = await setup( {
-		env: { BKX_VIDEO_MAIL_RELAY_URL: relay.url, BKX_VIDEO_ZOOM_API_URL: zoom.url, BKX_VIDEO_ZOOM_OAUTH_URL: zoom.oauthUrl, BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS: '3' },
+		env: { BKX_VIDEO_MAIL_RELAY_URL: relay.wpUrl, BKX_VIDEO_ZOOM_API_URL: zoom.url, BKX_VIDEO_ZOOM_OAUTH_URL: zoom.oauthUrl, BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS: '3' },
 		clockStart: new Date().toISOString(),
 	} );
 	bx = bookingx( ctx.db.knex );
@@ -205,5 +205,52 @@ describe( 'a consultation’s session from Zoom’s events', () => {
 		const row = await c.row();
 		expect( row.status ).toBe( 'completed' );
 		expect( JSON.parse( row.metadata ).overtime_minutes ).toBe( 20 );
+	} );
+
+	it( 'calls it a no-show when the customer has not come 15 minutes after the start, and tells WordPress once', async () => {
+		const c = await consultation( 'noshow@example.test' );
+		const host = { ...HOST, participant_uuid: 'host-4', id: c.meeting.host_id };
+		await deliver( zoomMeetingEvent( c.meeting as never, 'meeting.started', { at: c.start } ) );
+		await deliver( zoomMeetingEvent( c.meeting as never, 'meeting.participant_joined', { at: c.start, participant: host } ) );
+		const before = relay.events.length;
+		try {
+			ctx.clock.set( minutes( c.start, 14 ).toISOString() );
+			await drainAll( ctx.app );
+			expect( await c.row() ).toMatchObject( { status: 'in_progress' } );
+			ctx.clock.set( minutes( c.start, 15 ).toISOString() );
+			await drainAll( ctx.app );
+			await drainAll( ctx.app );
+			const row = await c.row();
+			expect( row.status ).toBe( 'no_show' );
+			expect( JSON.parse( row.metadata ).no_show ).toBe( 'customer' );
+			// (Earlier consultations of this file whose slot has passed by this clock are checked too.)
+			expect( relay.events.slice( before ).filter( ( e ) => e.consultationId === c.id ) ).toEqual( [
+				expect.objectContaining( { event: 'no_show', consultationId: c.id, absent: 'customer', refund: false, scheduledStart: c.start.toISOString() } ),
+			] );
+			// The customer turns up at minute 18: the consultation is on after all.
+			await deliver( zoomMeetingEvent( c.meeting as never, 'meeting.participant_joined', { at: minutes( c.start, 18 ), participant: { user_name: 'Late', email: 'noshow@example.test', participant_uuid: 'late-4' } } ) );
+			await drainAll( ctx.app );
+			expect( await c.row() ).toMatchObject( { status: 'in_progress' } );
+		} finally {
+			ctx.clock.set( new Date().toISOString() );
+		}
+	} );
+
+	it( 'tells WordPress when the provider did not come, with the refund suggested (refund_on_no_show)', async () => {
+		const c = await consultation( 'waiting@example.test' );
+		await deliver( zoomMeetingEvent( c.meeting as never, 'meeting.participant_joined', { at: c.start, participant: { user_name: 'Waiting', email: 'waiting@example.test', participant_uuid: 'wait-5' } } ) );
+		const before = relay.events.length;
+		try {
+			ctx.clock.set( minutes( c.start, 16 ).toISOString() );
+			await drainAll( ctx.app );
+			await drainAll( ctx.app );
+			const row = await c.row();
+			// The customer is there: not a no-show of theirs.
+			expect( row.status ).toBe( 'in_progress' );
+			expect( JSON.parse( row.metadata ).no_show ).toBe( 'host' );
+			expect( relay.events.slice( before ).filter( ( e ) => e.consultationId === c.id ) ).toEqual( [ expect.objectContaining( { event: 'no_show', absent: 'host', refund: true, bookingId: Number( row.booking_id ) } ) ] );
+		} finally {
+			ctx.clock.set( new Date().toISOString() );
+		}
 	} );
 } );

@@ -84,6 +84,7 @@ export const SettingsSchema = z.object( {
 	recording_type: z.enum( [ 'cloud', 'local' ] ),
 	allow_screen_sharing: bool,
 	enable_chat: bool,
+	no_show_after_minutes: z.number().int().min( 0 ).max( 120 ),
 	max_participants: z.number().int().min( 2 ).max( 1000 ),
 
 	// Pre-consultation
@@ -184,6 +185,7 @@ export const DEFAULT_SETTINGS: Settings = {
 	allow_screen_sharing: true,
 	enable_chat: true,
 	max_participants: 100,
+	no_show_after_minutes: 15,
 
 	intake_form_enabled: true,
 	intake_form_template: '',
@@ -274,7 +276,7 @@ export const SETTING_GROUPS: ReadonlyArray< { id: string; keys: ReadonlyArray< S
 	{ id: 'meet', keys: [ 'meet_enabled', 'meet_client_id', 'meet_client_secret', 'meet_redirect_uri', 'meet_calendar_id' ] },
 	{ id: 'jitsi', keys: [ 'jitsi_enabled', 'jitsi_server_url', 'jitsi_app_id', 'jitsi_app_secret', 'jitsi_jwt_enabled' ] },
 	{ id: 'webrtc', keys: [ 'webrtc_enabled', 'webrtc_stun_servers', 'webrtc_turn_servers', 'webrtc_turn_secret', 'webrtc_signaling_server' ] },
-	{ id: 'meeting', keys: [ 'password_required', 'password_length', 'waiting_room_enabled', 'auto_recording', 'recording_type', 'allow_screen_sharing', 'enable_chat', 'max_participants' ] },
+	{ id: 'meeting', keys: [ 'password_required', 'password_length', 'waiting_room_enabled', 'auto_recording', 'recording_type', 'allow_screen_sharing', 'enable_chat', 'max_participants', 'no_show_after_minutes' ] },
 	{ id: 'pre_consultation', keys: [ 'intake_form_enabled', 'intake_form_template', 'document_upload_enabled', 'max_upload_size', 'technical_check_enabled' ] },
 	{ id: 'reminders', keys: [ 'reminder_24h', 'reminder_1h', 'reminder_15min', 'reminder_method' ] },
 	{ id: 'during', keys: [ 'show_timer', 'enable_whiteboard', 'enable_file_sharing', 'live_transcription', 'picture_in_picture' ] },

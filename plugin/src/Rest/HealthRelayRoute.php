@@ -10,7 +10,6 @@ namespace BookingX\Addons\VideoConsultation\Rest;
 use WP_Error;
 use WP_REST_Request;
 use WP_REST_Response;
-use WP_REST_Server;
 
 defined( 'ABSPATH' ) || exit;
 
@@ -37,16 +36,7 @@ class HealthRelayRoute extends MailRelayRoute {
 	 * @return array<string, array>
 	 */
 	public function get_routes(): array {
-		return array(
-			'/video/internal/health' => array(
-				array(
-					'methods'             => WP_REST_Server::CREATABLE,
-					'callback'            => array( $this, 'handle' ),
-					// Public on purpose: the caller is the sidecar, authenticated by X-BKX-Signature in handle().
-					'permission_callback' => '__return_true',
-				),
-			),
-		);
+		return $this->internal_route( '/video/internal/health' );
 	}
 
 	/**
@@ -56,36 +46,24 @@ class HealthRelayRoute extends MailRelayRoute {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public function handle( WP_REST_Request $request ) {
-		$level = ob_get_level();
-		ob_start();
-		try {
-			$raw      = (string) $request->get_body();
-			$verified = $this->verify( (string) $request->get_header( 'x_bkx_signature' ), $raw );
-			if ( is_wp_error( $verified ) ) {
-				error_log( 'BookingX Video Consultation: health relay rejected: ' . $verified->get_error_message() ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log
-				return new WP_Error(
-					'unauthenticated',
-					__( 'The request signature is missing or invalid.', 'bookingx-video-consultation' ),
-					array( 'status' => 401 )
+		return $this->handle_signed(
+			$request,
+			'health relay',
+			function ( string $raw ) {
+				$platforms = $this->validate_state( $raw );
+				if ( is_wp_error( $platforms ) ) {
+					return $platforms;
+				}
+				update_option( self::OPTION, $platforms, true );
+				return new WP_REST_Response(
+					array(
+						'stored' => true,
+						'count'  => count( $platforms ),
+					),
+					200
 				);
 			}
-			$platforms = $this->validate_state( $raw );
-			if ( is_wp_error( $platforms ) ) {
-				return $platforms;
-			}
-			update_option( self::OPTION, $platforms, true );
-			return new WP_REST_Response(
-				array(
-					'stored' => true,
-					'count'  => count( $platforms ),
-				),
-				200
-			);
-		} finally {
-			while ( ob_get_level() > $level ) {
-				ob_end_clean();
-			}
-		}
+		);
 	}
 
 	/**

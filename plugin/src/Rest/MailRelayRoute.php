@@ -92,16 +92,58 @@ class MailRelayRoute implements Route {
 	 * @return array<string, array>
 	 */
 	public function get_routes(): array {
+		return $this->internal_route( '/video/internal/mail' );
+	}
+
+	/**
+	 * The route table of one sidecar-to-WordPress route: POST, public on purpose (the caller is the
+	 * sidecar, authenticated by X-BKX-Signature in handle()).
+	 *
+	 * @param string $path Route path.
+	 * @return array<string, array>
+	 */
+	protected function internal_route( string $path ): array {
 		return array(
-			'/video/internal/mail' => array(
+			$path => array(
 				array(
 					'methods'             => WP_REST_Server::CREATABLE,
 					'callback'            => array( $this, 'handle' ),
-					// Public on purpose: the caller is the sidecar, authenticated by X-BKX-Signature in handle().
 					'permission_callback' => '__return_true',
 				),
 			),
 		);
+	}
+
+	/**
+	 * Runs `$work( $raw_body )` for a request the sidecar signed, else answers 401. Output is
+	 * buffered and dropped: BookingX forces display_errors=1, and a notice printed meanwhile must
+	 * not reach the JSON body.
+	 *
+	 * @param WP_REST_Request $request Incoming request.
+	 * @param string          $what    Name of the route for the log.
+	 * @param callable        $work    Receives the raw body; returns the answer.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	protected function handle_signed( WP_REST_Request $request, string $what, callable $work ) {
+		$level = ob_get_level();
+		ob_start();
+		try {
+			$raw      = (string) $request->get_body();
+			$verified = $this->verify( (string) $request->get_header( 'x_bkx_signature' ), $raw );
+			if ( is_wp_error( $verified ) ) {
+				error_log( 'BookingX Video Consultation: ' . $what . ' rejected: ' . $verified->get_error_message() ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log
+				return new WP_Error(
+					'unauthenticated',
+					__( 'The request signature is missing or invalid.', 'bookingx-video-consultation' ),
+					array( 'status' => 401 )
+				);
+			}
+			return $work( $raw );
+		} finally {
+			while ( ob_get_level() > $level ) {
+				ob_end_clean();
+			}
+		}
 	}
 
 	/**
@@ -111,36 +153,16 @@ class MailRelayRoute implements Route {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public function handle( WP_REST_Request $request ) {
-		// BookingX forces display_errors=1: a notice printed while mailing must not reach the body.
-		$level = ob_get_level();
-		ob_start();
-		try {
-			return $this->handle_unguarded( $request );
-		} finally {
-			while ( ob_get_level() > $level ) {
-				ob_end_clean();
-			}
-		}
+		return $this->handle_signed( $request, 'mail relay', array( $this, 'send_once' ) );
 	}
 
 	/**
-	 * Does the work of handle().
+	 * Sends a verified message once per idempotency key.
 	 *
-	 * @param WP_REST_Request $request Incoming request.
+	 * @param string $raw Raw JSON body.
 	 * @return WP_REST_Response|WP_Error
 	 */
-	private function handle_unguarded( WP_REST_Request $request ) {
-		$raw      = (string) $request->get_body();
-		$verified = $this->verify( (string) $request->get_header( 'x_bkx_signature' ), $raw );
-		if ( is_wp_error( $verified ) ) {
-			error_log( 'BookingX Video Consultation: mail relay rejected: ' . $verified->get_error_message() ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log
-			return new WP_Error(
-				'unauthenticated',
-				__( 'The request signature is missing or invalid.', 'bookingx-video-consultation' ),
-				array( 'status' => 401 )
-			);
-		}
-
+	public function send_once( string $raw ) {
 		$mail = $this->validate( $raw );
 		if ( is_wp_error( $mail ) ) {
 			return $mail;
@@ -223,7 +245,7 @@ class MailRelayRoute implements Route {
 	 * @param string $key Option name.
 	 * @return bool True when this request took the key.
 	 */
-	private function claim( string $key ): bool {
+	protected function claim( string $key ): bool {
 		global $wpdb;
 		if ( 0 === wp_rand( 0, 49 ) ) {
 			$wpdb->query( // phpcs:ignore WordPress.DB.DirectDatabaseQuery

@@ -77,6 +77,7 @@ final class RouteRegistry {
 			new WebhookRoute( $this->client, $this->signer ),
 			new MailRelayRoute( $this->config ),
 			new HealthRelayRoute( $this->config ),
+			new EventRelayRoute( $this->config ),
 		);
 		$keyed = array();
 		foreach ( $routes as $route ) {

@@ -78,6 +78,15 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 		);
 	}
 
+	/** Plans the no-show check for this start (a moved consultation gets a new one; the old one sees the change and stops). */
+	async function planNoShowCheck( consultationId: number, start: Date, settings: Settings, now: Date ): Promise< void > {
+		if ( settings.no_show_after_minutes <= 0 ) {
+			return;
+		}
+		const at = new Date( start.getTime() + settings.no_show_after_minutes * 60_000 );
+		await queue.enqueueJob( 'session.no_show_check', { consultationId, start: start.toISOString() }, `session.no_show_check:${ consultationId }:${ start.getTime() }`, at, now );
+	}
+
 	/** Tries the candidates in order; returns the first meeting made and why others were skipped. */
 	async function createWithFailover(
 		settings: Settings,
@@ -247,7 +256,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 				log.error( { bookingId, failures: made.failures }, 'no platform could create the meeting' );
 				throw new Error( `No platform could create a meeting for booking ${ bookingId }` );
 			}
-			await issueAccess( consultation, now );
+			await Promise.all( [ issueAccess( consultation, now ), planNoShowCheck( consultation.id, booking.start, settings, now ) ] );
 			log.info( { bookingId, consultationId: consultation.id, platform: made.platform }, 'consultation created' );
 			return 'created';
 		}
@@ -348,6 +357,9 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			await issueAccess( { id: existing.id, accessVersion }, now );
 		} else if ( recipientChanged ) {
 			await accessTokens.revokeOlder( existing.id, accessVersion + 1, now );
+		}
+		if ( calendarChanged ) {
+			await planNoShowCheck( existing.id, booking.start, settings, now );
 		}
 		if ( calendarChanged && ! newLink ) {
 			await queue.enqueueJob( 'mail.update', { consultationId: existing.id, sequence: icsSequence }, `mail.update:${ existing.id }:s${ icsSequence }`, now, now );

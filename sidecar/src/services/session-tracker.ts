@@ -10,12 +10,14 @@
 import type { Knex } from 'knex';
 import type { FastifyBaseLogger } from 'fastify';
 
-import type { ConsultationStatus } from '@bkx-video/contracts';
+import type { ConsultationStatus, Settings } from '@bkx-video/contracts';
 
 import { createLockSet } from '../db/named-lock';
 import type { Tables } from '../db/tables';
 import type { Consultation, ConsultationsRepository, SessionPatch } from '../repositories/consultations-repository';
 import type { Participant, ParticipantRole, ParticipantsRepository } from '../repositories/participants-repository';
+import type { QueueRepository } from '../repositories/queue-repository';
+import type { SettingsService } from './settings-service';
 
 export interface SessionParticipant {
 	/** Stable per person within the meeting (Zoom: participant_uuid, else user_id). */
@@ -46,8 +48,19 @@ export interface SessionTrackerDeps {
 	tables: Tables;
 	consultations: ConsultationsRepository;
 	participants: ParticipantsRepository;
+	settings: SettingsService;
+	queue: QueueRepository;
 	clock: () => Date;
 	log: FastifyBaseLogger;
+}
+
+/**
+ * Whether we learn who joined a meeting on this platform: Zoom tells us by webhook once its secret
+ * token is set. Google Meet, Teams (until its subscriptions are built) and Jitsi (until our own join
+ * events are) do not, so their consultations are never called no-shows.
+ */
+export function attendanceKnown( platform: Consultation[ 'platform' ], settings: Settings ): boolean {
+	return platform === 'zoom' && settings.zoom_webhook_secret.length > 0;
 }
 
 export function createSessionTracker( deps: SessionTrackerDeps ) {
@@ -114,9 +127,9 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 			const role = p.role ?? ( p.email && c.customerEmail && p.email.toLowerCase() === c.customerEmail.toLowerCase() ? 'participant' : 'guest' );
 			changed = await recordStay( c.id, event.kind, event.at, { ...p, role }, c.actualEnd, now );
 			patch.recountParticipants = changed;
-			// A customer's join that arrived after the end turns a no-show into a held consultation.
+			// The customer came after all (late, or their join was delivered late): not a no-show.
 			if ( c.status === 'no_show' && ( await participants.someoneBesidesHostJoined( c.id ) ) ) {
-				patch.status = 'completed';
+				patch.status = c.actualEnd ? 'completed' : 'in_progress';
 			}
 		}
 		if ( event.kind === 'ended' ) {
@@ -156,7 +169,44 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 		return 'applied';
 	}
 
+	/**
+	 * `session.no_show_check`, `no_show_after_minutes` after the start: who has not come? The
+	 * customer absent makes the consultation a `no_show`; either absence is told to WordPress
+	 * (`bkx_video_consultation_no_show`, for payment add-ons: a refund is suggested when the
+	 * provider was the one absent and `refund_on_no_show` is on).
+	 */
+	async function checkNoShow( consultationId: number, start: string ): Promise< 'no_show' | 'attended' | 'skipped' > {
+		const now = clock();
+		const settings = await deps.settings.get();
+		const c = await consultations.findById( consultationId, { fresh: true } );
+		// Moved since this check was planned (the move planned another), closed, or no data.
+		if ( ! c || c.scheduledStart.toISOString() !== start || ! [ 'scheduled', 'in_progress' ].includes( c.status ) || ! attendanceKnown( c.platform, settings ) ) {
+			return 'skipped';
+		}
+		const list = await participants.listForConsultation( c.id );
+		const joined = ( role: 'host' | 'other' ) => list.some( ( s ) => s.joinTime && ( role === 'host' ? s.role === 'host' : s.role !== 'host' ) );
+		const customerAbsent = ! joined( 'other' );
+		const hostAbsent = ! joined( 'host' );
+		if ( ! customerAbsent && ! hostAbsent ) {
+			return 'attended';
+		}
+		const absent = customerAbsent && hostAbsent ? 'both' : customerAbsent ? 'customer' : 'host';
+		const refund = settings.refund_on_no_show && absent !== 'customer';
+		await consultations.recordSession( c.id, { status: customerAbsent ? 'no_show' : undefined, metadata: { ...c.metadata, no_show: absent } }, now );
+		await deps.queue.enqueueJob(
+			'wp.session_event',
+			{ event: 'no_show', consultationId: c.id, bookingId: c.bookingId, absent, refund, scheduledStart: start },
+			`wp.session_event:no_show:${ c.id }:${ start }`,
+			now,
+			now
+		);
+		log.info( { consultationId: c.id, absent, refund }, 'no-show recorded' );
+		return 'no_show';
+	}
+
 	return {
+		checkNoShow,
+
 		/** Applies one event; the same event again, or an older one, changes nothing. */
 		apply( consultationId: number, event: SessionEvent ): Promise< SessionOutcome > {
 			return locks.run( `${ deps.tables.consultations }:session:${ consultationId }`, () => apply( () => consultations.findById( consultationId, { fresh: true } ), event ) );
