@@ -131,6 +131,10 @@ async function main(): Promise< void > {
 				await sleep( 100 );
 			}
 		}
+		if ( pending ) {
+			const stuck = ( await db.knex( table( 'jobs' ) ).select( 'status', 'last_error' ).count( { n: '*' } ).whereNot( 'status', 'done' ).groupBy( 'status', 'last_error' ) ) as Array< Record< string, unknown > >;
+			process.stderr.write( `jobs not done: ${ JSON.stringify( stuck ).slice( 0, 1500 ) }\n` );
+		}
 		const stays = ( await db.knex( table( 'participants' ) ).select( 'platform_participant_id' ).count( { n: '*' } ).groupBy( 'platform_participant_id' ) ) as Array< { platform_participant_id: string; n: number } >;
 		const doubled = stays.filter( ( s ) => Number( s.n ) > 1 ).length;
 		const applied = stays.length;

@@ -27,7 +27,8 @@ export function batched< K, V >( run: ( keys: readonly K[] ) => Promise< Readonl
 
 /**
  * Runs `all` for the batch; when it fails and there was more than one key (a duplicate row in a
- * multi-row INSERT fails them all), runs `one` per key, so each caller gets its own outcome.
+ * multi-row INSERT fails them all), runs `one` per key in order, so each caller gets its own
+ * outcome and the earlier of two colliding rows is the one stored.
  */
 export async function allOrEach< K, V >( keys: readonly K[], all: ( keys: readonly K[] ) => Promise< V[] >, one: ( key: K ) => Promise< V > ): Promise< Array< V | Error > > {
 	try {
@@ -36,7 +37,12 @@ export async function allOrEach< K, V >( keys: readonly K[], all: ( keys: readon
 		if ( keys.length === 1 ) {
 			return [ error instanceof Error ? error : new Error( String( error ) ) ];
 		}
-		return Promise.all( keys.map( ( key ) => one( key ).catch( ( e: unknown ) => ( e instanceof Error ? e : new Error( String( e ) ) ) ) ) );
+		// One after another, in the callers' order: of two rows that collide, the first one wins.
+		const answers: Array< V | Error > = [];
+		for ( const key of keys ) {
+			answers.push( await one( key ).catch( ( e: unknown ) => ( e instanceof Error ? e : new Error( String( e ) ) ) ) );
+		}
+		return answers;
 	}
 }
 

@@ -163,6 +163,13 @@ export function createConsultationsRepository( knex: Knex, t: Tables, cache: { t
 		const rows = ( await knex( t.consultations ).select().whereIn( 'booking_id', [ ...new Set( bookingIds ) ] ) ) as Row[];
 		return byKey( bookingIds, rows, ( r ) => Number( r.booking_id ), fromRow, null as Consultation | null );
 	} );
+	const byMeeting = batched( async ( keys: readonly string[] ) => {
+		const pairs = [ ...new Set( keys ) ].map( ( k ) => k.split( '\n' ) as [ string, string ] );
+		const rows = ( await knex( t.consultations )
+			.select()
+			.whereIn( 'meeting_id', pairs.map( ( [ , m ] ) => m ) ) ) as Row[];
+		return byKey( keys, rows, ( r ) => `${ String( r.platform ) }\n${ String( r.meeting_id ) }`, fromRow, null as Consultation | null );
+	} );
 	const insertRows = async ( rows: readonly Row[] ): Promise< Consultation[] > => {
 		await knex( t.consultations ).insert( [ ...rows ] );
 		const ids = rows.map( ( r ) => Number( r.booking_id ) );
@@ -233,10 +240,9 @@ export function createConsultationsRepository( knex: Knex, t: Tables, cache: { t
 			forget( id );
 		},
 
-		/** The consultation whose meeting this is on that platform (webhooks). */
-		async findByMeeting( platform: PlatformId, meetingId: string ): Promise< Consultation | null > {
-			const row = await knex( t.consultations ).first().where( { platform, meeting_id: meetingId } );
-			return row ? fromRow( row ) : null;
+		/** The consultation whose meeting this is on that platform (webhooks; a burst shares one read). */
+		findByMeeting( platform: PlatformId, meetingId: string ): Promise< Consultation | null > {
+			return byMeeting( `${ platform }\n${ meetingId }` );
 		},
 
 		async touchSynced( id: number, now: Date ): Promise< void > {

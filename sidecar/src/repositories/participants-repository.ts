@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 
+import { batched } from '../db/batch';
 import { fromSqlDateTime, toSqlDateTime } from '../db/time';
 import type { Tables } from '../db/tables';
 
@@ -44,16 +45,24 @@ function fromRow( r: Row ): Participant {
 }
 
 export function createParticipantsRepository( knex: Knex, t: Tables ) {
+	const stays = batched( async ( keys: readonly string[] ) => {
+		const pairs = [ ...new Set( keys ) ].map( ( k ) => k.split( '\n' ) as [ string, string ] );
+		const rows = ( await knex( t.participants )
+			.select()
+			.whereIn( [ 'consultation_id', 'platform_participant_id' ], pairs.map( ( [ c, p ] ) => [ Number( c ), p ] ) )
+			.orderBy( 'id' ) ) as Row[];
+		const found = rows.map( fromRow );
+		return keys.map( ( k ) => found.filter( ( p ) => `${ p.consultationId }\n${ p.key }` === k ) );
+	} );
 	return {
 		async listForConsultation( consultationId: number ): Promise< Participant[] > {
 			const rows = ( await knex( t.participants ).select().where( 'consultation_id', consultationId ).orderBy( 'id' ) ) as Row[];
 			return rows.map( fromRow );
 		},
 
-		/** One person's stays in a consultation. */
-		async listStays( consultationId: number, key: string ): Promise< Participant[] > {
-			const rows = ( await knex( t.participants ).select().where( { consultation_id: consultationId, platform_participant_id: key.slice( 0, 191 ) } ).orderBy( 'id' ) ) as Row[];
-			return rows.map( fromRow );
+		/** One person's stays in a consultation (webhook jobs running together share one read). */
+		listStays( consultationId: number, key: string ): Promise< Participant[] > {
+			return stays( `${ consultationId }\n${ key.slice( 0, 191 ) }` );
 		},
 
 		/** Stays that began and have no leave yet. */

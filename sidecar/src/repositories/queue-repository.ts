@@ -58,10 +58,11 @@ export function retryDelaySeconds( attempts: number, hint: RetryHint = {} ): num
 }
 
 /**
- * Runs a claim transaction, once more if InnoDB picked it as a deadlock victim (claims of several
- * instances, or a claim and PHP's INSERT, can meet on the same index range; nothing was changed).
+ * Runs a claim transaction or a batched write, once more if InnoDB picked it as a deadlock victim
+ * (claims of several instances, a claim and PHP's INSERT, or a claim and a multi-row INSERT of
+ * jobs can meet on the same index range; nothing was changed).
  */
-async function withDeadlockRetry< T >( fn: () => Promise< T > ): Promise< T > {
+export async function withDeadlockRetry< T >( fn: () => Promise< T > ): Promise< T > {
 	for ( let attempt = 0; ; attempt++ ) {
 		try {
 			return await fn();
@@ -86,7 +87,7 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 				byTime.set( m.at, [ ...( byTime.get( m.at ) ?? [] ), ...m.ids ] );
 			}
 			for ( const [ at, ids ] of byTime ) {
-				await knex( t.events ).whereIn( 'id', ids ).update( { processed_at: at, last_error: null } );
+				await withDeadlockRetry( () => knex( t.events ).whereIn( 'id', ids ).update( { processed_at: at, last_error: null } ) );
 			}
 			return marks.map( () => undefined );
 		},
@@ -99,7 +100,7 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 				byTime.set( d.at, [ ...( byTime.get( d.at ) ?? [] ), d.id ] );
 			}
 			for ( const [ at, ids ] of byTime ) {
-				await knex( t.jobs ).whereIn( 'id', ids ).update( { status: 'done', claimed_until: null, last_error: null, updated_at: at } );
+				await withDeadlockRetry( () => knex( t.jobs ).whereIn( 'id', ids ).update( { status: 'done', claimed_until: null, last_error: null, updated_at: at } ) );
 			}
 			return done.map( () => undefined );
 		},
@@ -107,7 +108,8 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 	);
 	const insertJob = batched(
 		async ( rows: ReadonlyArray< Record< string, unknown > > ) => {
-			await knex( t.jobs ).insert( [ ...rows ] ).onConflict( 'idempotency_key' ).ignore();
+			// A multi-row INSERT can meet a claim's locks on the same index range: retried like claims.
+			await withDeadlockRetry( () => knex( t.jobs ).insert( [ ...rows ] ).onConflict( 'idempotency_key' ).ignore() );
 			return rows.map( () => undefined );
 		},
 		{ waitMs: 2 }

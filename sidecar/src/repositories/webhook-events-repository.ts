@@ -7,12 +7,13 @@ import type { Knex } from 'knex';
 import { batched } from '../db/batch';
 import { toSqlDateTime } from '../db/time';
 import type { Tables } from '../db/tables';
+import { withDeadlockRetry } from './queue-repository';
 
 export function createWebhookEventsRepository( knex: Knex, t: Tables ) {
 	// A burst of deliveries is recorded with one multi-row INSERT (src/db/batch.ts).
 	const insert = batched(
 		async ( rows: ReadonlyArray< Record< string, unknown > > ) => {
-			await knex( t.webhookEvents ).insert( [ ...rows ] ).onConflict( [ 'platform', 'event_key' ] ).ignore();
+			await withDeadlockRetry( () => knex( t.webhookEvents ).insert( [ ...rows ] ).onConflict( [ 'platform', 'event_key' ] ).ignore() );
 			return rows.map( () => undefined );
 		},
 		{ waitMs: 2 }
