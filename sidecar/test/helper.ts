@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { startZoomFake } from '@bkx-video/platform-fakes';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT, jwtVerify } from 'jose';
 import knexFactory, { type Knex } from 'knex';
@@ -379,3 +380,51 @@ export const JITSI_FALLBACK = {
 	require_authentication: false,
 } as const;
 
+
+/**
+ * A site on Zoom for the Zoom tests: the Zoom fake, the mail relay stand-in, the app on a fresh
+ * database, one provider with a seat and a video service, and the Zoom settings saved (plus
+ * `settings`). The app's clock starts now.
+ */
+export async function startZoomSite( o: { creds: { accountId: string; clientId: string; clientSecret: string }; provider: string; settings?: Record< string, unknown > } ) {
+	const zoom = await startZoomFake( { ...o.creds, users: [ 'host@example.test' ] } );
+	const relay = await startMailRelay();
+	const ctx = await setup( {
+		env: { BKX_VIDEO_MAIL_RELAY_URL: relay.wpUrl, BKX_VIDEO_ZOOM_API_URL: zoom.url, BKX_VIDEO_ZOOM_OAUTH_URL: zoom.oauthUrl, BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS: '3' },
+		clockStart: new Date().toISOString(),
+	} );
+	const bx = bookingx( ctx.db.knex );
+	const provider = await bx.user( 'provider', 'provider@example.test', o.provider );
+	const ids = { provider, seat: await bx.seat( o.provider, provider ), video: await bx.service( 'Video consultation', true ) };
+	const res = await call(
+		ctx.app,
+		ADMIN,
+		'PUT',
+		'/v1/settings',
+		{
+			zoom_enabled: true,
+			default_platform: 'zoom',
+			zoom_account_id: o.creds.accountId,
+			zoom_client_id: o.creds.clientId,
+			zoom_client_secret: o.creds.clientSecret,
+			zoom_user_id: 'host@example.test',
+			...o.settings,
+		},
+		ctx.clock.now()
+	);
+	if ( res.status !== 200 ) {
+		throw new Error( `The Zoom settings were refused: ${ JSON.stringify( res.json ) }` );
+	}
+	return {
+		zoom,
+		relay,
+		ctx,
+		bx,
+		ids,
+		async close() {
+			await ctx.close();
+			await relay.close();
+			await zoom.close();
+		},
+	};
+}

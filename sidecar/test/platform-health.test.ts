@@ -5,48 +5,29 @@
  * saved the probe sees it work, the consultations that could not be updated are repaired and the
  * notice goes away.
  */
-import { startZoomFake } from '@bkx-video/platform-fakes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ADMIN, JITSI_FALLBACK, PREFIX, bookingx, bookSlot, call, drainAll, localSlot, setup, startMailRelay, type TestContext } from './helper';
+import { ADMIN, JITSI_FALLBACK, PREFIX, bookingx, bookSlot, call, drainAll, localSlot, startZoomSite, type TestContext } from './helper';
 
-type ZoomFake = Awaited< ReturnType< typeof startZoomFake > >;
+type ZoomFake = Awaited< ReturnType< typeof startZoomSite > >[ 'zoom' ];
 
 let zoom: ZoomFake;
 let ctx: TestContext;
-let relay: Awaited< ReturnType< typeof startMailRelay > >;
+let relay: Awaited< ReturnType< typeof startZoomSite > >[ 'relay' ];
 let bx: ReturnType< typeof bookingx >;
 let ids: { seat: number; video: number };
+let site: Awaited< ReturnType< typeof startZoomSite > >;
 
 const CREDS = { accountId: 'acct-health', clientId: 'client-health', clientSecret: 'secret-before-0123456789' };
 const ROTATED = 'secret-after-9876543210';
 
 beforeAll( async () => {
-	zoom = await startZoomFake( { ...CREDS, users: [ 'host@example.test' ] } );
-	relay = await startMailRelay();
-	ctx = await setup( {
-		env: { BKX_VIDEO_MAIL_RELAY_URL: relay.wpUrl, BKX_VIDEO_ZOOM_API_URL: zoom.url, BKX_VIDEO_ZOOM_OAUTH_URL: zoom.oauthUrl, BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS: '3' },
-		clockStart: new Date().toISOString(),
-	} );
+	site = await startZoomSite( { creds: CREDS, provider: 'Dr. Zed', settings: { ...JITSI_FALLBACK } } );
+	( { zoom, ctx, relay, bx, ids } = site );
 	await ctx.db.knex( `${ PREFIX }options` ).insert( { option_name: 'admin_email', option_value: 'owner@clinic.example.test' } );
-	bx = bookingx( ctx.db.knex );
-	const provider = await bx.user( 'provider', 'provider@example.test', 'Dr. Zed' );
-	ids = { seat: await bx.seat( 'Dr. Zed', provider ), video: await bx.service( 'Video consultation', true ) };
-	const res = await call( ctx.app, ADMIN, 'PUT', '/v1/settings', {
-		zoom_enabled: true,
-		default_platform: 'zoom',
-		zoom_account_id: CREDS.accountId,
-		zoom_client_id: CREDS.clientId,
-		zoom_client_secret: CREDS.clientSecret,
-		zoom_user_id: 'host@example.test',
-		...JITSI_FALLBACK,
-	}, ctx.clock.now() );
-	expect( res.status ).toBe( 200 );
 } );
 afterAll( async () => {
-	await ctx?.close();
-	await relay?.close();
-	await zoom?.close();
+	await site?.close();
 } );
 
 const rowOf = async ( bookingId: number ) => ctx.db.knex( `${ PREFIX }bkx_video_consultations` ).first().where( 'booking_id', bookingId );

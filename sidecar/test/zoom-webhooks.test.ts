@@ -7,48 +7,30 @@
  */
 import { createHmac } from 'node:crypto';
 
-import { signZoomWebhook, startZoomFake, zoomMeetingEvent, zoomUrlValidationEvent, type ZoomWebhookEnvelope, type ZoomWebhookSignOptions } from '@bkx-video/platform-fakes';
+import { signZoomWebhook, zoomMeetingEvent, zoomUrlValidationEvent, type ZoomWebhookEnvelope, type ZoomWebhookSignOptions } from '@bkx-video/platform-fakes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ADMIN, PREFIX, bookingx, bookSlot, call, drainAll, setup, startMailRelay, type TestContext } from './helper';
+import { PREFIX, bookingx, bookSlot, drainAll, startZoomSite, type TestContext } from './helper';
 
-type ZoomFake = Awaited< ReturnType< typeof startZoomFake > >;
+type ZoomFake = Awaited< ReturnType< typeof startZoomSite > >[ 'zoom' ];
 
 const CREDS = { accountId: 'acct-wh', clientId: 'client-wh', clientSecret: 'secret-wh-0123456789' };
 const WEBHOOK_SECRET = 'zoom-webhook-secret-token-0123';
 
 let zoom: ZoomFake;
 let ctx: TestContext;
-let relay: Awaited< ReturnType< typeof startMailRelay > >;
+let relay: Awaited< ReturnType< typeof startZoomSite > >[ 'relay' ];
 let bx: ReturnType< typeof bookingx >;
 let ids: { provider: number; seat: number; video: number };
+let site: Awaited< ReturnType< typeof startZoomSite > >;
 let slotHour = 8;
 
 beforeAll( async () => {
-	zoom = await startZoomFake( { ...CREDS, users: [ 'host@example.test' ] } );
-	relay = await startMailRelay();
-	ctx = await setup( {
-		env: { BKX_VIDEO_MAIL_RELAY_URL: relay.wpUrl, BKX_VIDEO_ZOOM_API_URL: zoom.url, BKX_VIDEO_ZOOM_OAUTH_URL: zoom.oauthUrl, BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS: '3' },
-		clockStart: new Date().toISOString(),
-	} );
-	bx = bookingx( ctx.db.knex );
-	const provider = await bx.user( 'provider', 'provider@example.test', 'Dr. Hook' );
-	ids = { provider, seat: await bx.seat( 'Dr. Hook', provider ), video: await bx.service( 'Video consultation', true ) };
-	const res = await call( ctx.app, ADMIN, 'PUT', '/v1/settings', {
-		zoom_enabled: true,
-		default_platform: 'zoom',
-		zoom_account_id: CREDS.accountId,
-		zoom_client_id: CREDS.clientId,
-		zoom_client_secret: CREDS.clientSecret,
-		zoom_webhook_secret: WEBHOOK_SECRET,
-		zoom_user_id: 'host@example.test',
-	}, ctx.clock.now() );
-	expect( res.status ).toBe( 200 );
+	site = await startZoomSite( { creds: CREDS, provider: 'Dr. Hook', settings: { zoom_webhook_secret: WEBHOOK_SECRET } } );
+	( { zoom, ctx, relay, bx, ids } = site );
 } );
 afterAll( async () => {
-	await ctx?.close();
-	await relay?.close();
-	await zoom?.close();
+	await site?.close();
 } );
 
 /** One delivery to the sidecar, signed as Zoom signs it (or not, per `opts`). */
