@@ -32,6 +32,16 @@ export const JITSI_APP_SECRET = 'jitsi-e2e-secret-0123456789';
 export const ZOOM_E2E = { accountId: 'e2e-zoom-account', clientId: 'e2e-zoom-client', clientSecret: 'e2e-zoom-secret-0123456789', user: 'provider@example.test' };
 
 /** Credentials the Graph fake accepts when `startStack( { graph: true } )`; the organizer is the harness's provider. */
+/** The settings that make Zoom (the fake, ZOOM_E2E) the default platform. */
+export const ZOOM_E2E_SETTINGS = {
+	zoom_enabled: true,
+	default_platform: 'zoom',
+	zoom_account_id: ZOOM_E2E.accountId,
+	zoom_client_id: ZOOM_E2E.clientId,
+	zoom_client_secret: ZOOM_E2E.clientSecret,
+	zoom_user_id: ZOOM_E2E.user,
+} as const;
+
 export const GRAPH_E2E = {
 	tenantId: 'e2e-tenant',
 	clientId: 'e2e-graph-client',

@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { launchBrowser } from '../src/browser';
-import { JITSI_APP_ID, JITSI_APP_SECRET, ZOOM_E2E, siteLocal, startStack, type Stack } from '../src/stack';
+import { JITSI_APP_ID, JITSI_APP_SECRET, ZOOM_E2E, ZOOM_E2E_SETTINGS, siteLocal, startStack, type Stack } from '../src/stack';
 
 let stack: Stack;
 let browser: Browser;
@@ -16,12 +16,7 @@ let browser: Browser;
 beforeAll( async () => {
 	[ stack, browser ] = await Promise.all( [ startStack( { zoom: true } ), launchBrowser() ] );
 	await stack.saveSettings( {
-		zoom_enabled: true,
-		default_platform: 'zoom',
-		zoom_account_id: ZOOM_E2E.accountId,
-		zoom_client_id: ZOOM_E2E.clientId,
-		zoom_client_secret: ZOOM_E2E.clientSecret,
-		zoom_user_id: ZOOM_E2E.user,
+		...ZOOM_E2E_SETTINGS,
 		jitsi_enabled: true,
 		jitsi_app_id: JITSI_APP_ID,
 		jitsi_app_secret: JITSI_APP_SECRET,

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { signZoomWebhook, zoomMeetingEvent, zoomUrlValidationEvent, type ZoomWebhookEnvelope, type ZoomWebhookSignOptions } from '@bkx-video/platform-fakes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ZOOM_E2E, siteLocal, startStack, type Stack } from '../src/stack';
+import { ZOOM_E2E_SETTINGS, siteLocal, startStack, type Stack } from '../src/stack';
 
 const TZ = 'Europe/Berlin';
 const WEBHOOK_SECRET = 'e2e-zoom-webhook-secret-0123';
@@ -21,12 +21,7 @@ let stack: Stack;
 beforeAll( async () => {
 	stack = await startStack( { timezone: TZ, zoom: true, muPlugins: [ fileURLToPath( new URL( '../fixtures/bkx-record-session-events.php', import.meta.url ) ) ] } );
 	await stack.saveSettings( {
-		zoom_enabled: true,
-		default_platform: 'zoom',
-		zoom_account_id: ZOOM_E2E.accountId,
-		zoom_client_id: ZOOM_E2E.clientId,
-		zoom_client_secret: ZOOM_E2E.clientSecret,
-		zoom_user_id: ZOOM_E2E.user,
+		...ZOOM_E2E_SETTINGS,
 		zoom_webhook_secret: WEBHOOK_SECRET,
 		require_authentication: false,
 	} );
