@@ -23,10 +23,6 @@ export function createWebhookEventsRepository( knex: Knex, t: Tables ) {
 		record( platform: string, key: string, type: string, now: Date ): Promise< void > {
 			return insert( { platform, event_key: key.slice( 0, 191 ), event_type: type.slice( 0, 100 ), received_at: toSqlDateTime( now ) } );
 		},
-
-		async forget( platform: string, key: string ): Promise< void > {
-			await knex( t.webhookEvents ).where( { platform, event_key: key.slice( 0, 191 ) } ).delete();
-		},
 	};
 }
 

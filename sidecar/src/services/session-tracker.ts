@@ -66,6 +66,7 @@ export function attendanceKnown( platform: Consultation[ 'platform' ], settings:
 export function createSessionTracker( deps: SessionTrackerDeps ) {
 	const { consultations, participants, clock, log } = deps;
 	const locks = createLockSet( deps.knex, 30 );
+	const meetingLock = ( platform: Consultation[ 'platform' ], meetingId: string ) => `${ deps.tables.consultations }:session:${ platform }:${ meetingId }`;
 	const same = ( a: Date | null, b: Date ) => a !== null && Math.abs( a.getTime() - b.getTime() ) < 1000;
 
 	/** Stores a join or leave; returns false when it was already stored. */
@@ -176,6 +177,15 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 	 * provider was the one absent and `refund_on_no_show` is on).
 	 */
 	async function checkNoShow( consultationId: number, start: string ): Promise< 'no_show' | 'attended' | 'skipped' > {
+		const first = await consultations.findById( consultationId, { fresh: true } );
+		if ( ! first?.meetingId ) {
+			return 'skipped';
+		}
+		// Under the meeting's lock: a join being applied at this moment is either seen or sees us.
+		return locks.run( meetingLock( first.platform, first.meetingId ), () => judgeNoShow( consultationId, start ) );
+	}
+
+	async function judgeNoShow( consultationId: number, start: string ): Promise< 'no_show' | 'attended' | 'skipped' > {
 		const now = clock();
 		const settings = await deps.settings.get();
 		const c = await consultations.findById( consultationId, { fresh: true } );
@@ -207,17 +217,12 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 	return {
 		checkNoShow,
 
-		/** Applies one event; the same event again, or an older one, changes nothing. */
-		apply( consultationId: number, event: SessionEvent ): Promise< SessionOutcome > {
-			return locks.run( `${ deps.tables.consultations }:session:${ consultationId }`, () => apply( () => consultations.findById( consultationId, { fresh: true } ), event ) );
-		},
-
 		/**
-		 * The same for the consultation whose meeting on `platform` this is (webhooks; one read
-		 * fewer). Locked by the meeting: only that platform's events reach it this way.
+		 * Applies one event to the consultation whose meeting on `platform` this is (webhooks); the
+		 * same event again, or an older one, changes nothing. Locked by the meeting, across instances.
 		 */
 		applyToMeeting( platform: Consultation[ 'platform' ], meetingId: string, event: SessionEvent ): Promise< SessionOutcome > {
-			return locks.run( `${ deps.tables.consultations }:session:${ platform }:${ meetingId }`, () => apply( () => consultations.findByMeeting( platform, meetingId ), event ) );
+			return locks.run( meetingLock( platform, meetingId ), () => apply( () => consultations.findByMeeting( platform, meetingId ), event ) );
 		},
 	};
 }
