@@ -170,6 +170,10 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 	// The relay's signature is checked against WordPress's own clock: it must carry wall-clock time,
 	// not the (test-controllable) business clock that schedules consultations and jobs.
 	const mailer = createMailer( { relayUrl: config.mailRelayUrl, secret: config.secret, clock: () => new Date() } );
+	// Signed posts to the plugin's internal routes (health notice, session events), on WordPress's
+	// clock; those routes sit beside its mail relay.
+	const wpRelay = createWpRelay( { secret: config.secret, clock: () => new Date() } );
+	const pluginRoute = ( name: 'health' | 'event' ) => config.mailRelayUrl.replace( /internal\/mail/, `internal/${ name }` );
 	health = createPlatformHealth( {
 		repo: createPlatformHealthRepository( knex, tables ),
 		queue,
@@ -178,9 +182,8 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		bookings,
 		platformEnv,
 		mailer,
-		relay: createWpRelay( { secret: config.secret, clock: () => new Date() } ),
-		// The plugin's health route sits beside its mail relay.
-		healthRelayUrl: config.mailRelayUrl.replace( /internal\/mail/, 'internal/health' ),
+		relay: wpRelay,
+		healthRelayUrl: pluginRoute( 'health' ),
 		siteUrl: config.siteUrl,
 		clock,
 		log: app.log,
@@ -189,9 +192,6 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 	const platformHealth = health;
 	const mailDeps = { consultations, bookings, settings, mailer, secret: config.secret, siteUrl: config.siteUrl };
 	const sessions = createSessionTracker( { knex, tables, consultations, participants: createParticipantsRepository( knex, tables ), settings, queue, clock, log: app.log } );
-	const wpRelay = createWpRelay( { secret: config.secret, clock: () => new Date() } );
-	// The plugin's session-event route sits beside its mail relay.
-	const eventRelayUrl = config.mailRelayUrl.replace( /internal\/mail/, 'internal/event' );
 	const handlers: Record< string, JobHandler > = {
 		'webhook.zoom': createZoomWebhookJob( { tracker: sessions, log: app.log } ) as JobHandler,
 		'session.no_show_check': ( async ( payload: { consultationId: number; start: string } ) => {
@@ -199,7 +199,7 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		} ) as JobHandler,
 		// Tells WordPress (do_action for add-ons); the key makes a retried push fire once.
 		'wp.session_event': ( async ( payload: Record< string, unknown >, idempotencyKey: string ) => {
-			const res = await wpRelay.post( eventRelayUrl, JSON.stringify( { ...payload, idempotency_key: idempotencyKey } ) );
+			const res = await wpRelay.post( pluginRoute( 'event' ), JSON.stringify( { ...payload, idempotency_key: idempotencyKey } ) );
 			if ( ! res.ok ) {
 				throw new Error( `WordPress did not take the session event (${ res.status }): ${ res.text.slice( 0, 200 ) }` );
 			}
