@@ -30,6 +30,17 @@ import healthRoutes from './routes/health';
 import webhookRoutes from './routes/webhooks';
 import { createSessionTracker, type SessionTracker } from './services/session-tracker';
 import { createZoomIngest, createZoomWebhookJob, type ZoomIngest } from './webhooks/zoom-ingest';
+import { join } from 'node:path';
+import { createAuditLogRepository } from './repositories/audit-log-repository';
+import { createRecordingsRepository } from './repositories/recordings-repository';
+import { createMediaLinks, type MediaLinks } from './recordings/media-links';
+import { createRecordingsPipeline } from './recordings/pipeline';
+import { createRecordingsService, type RecordingsService } from './recordings/recordings-service';
+import { createRecordingStore } from './recordings/store';
+import mediaRoutes from './routes/media/index';
+import { createTeamsSubscriptionsRepository } from './repositories/teams-subscriptions-repository';
+import { createTeamsSubscriptionsService, type TeamsSubscriptionsService } from './services/teams-subscriptions';
+import { createTeamsIngest, createTeamsWebhookJob, type TeamsIngest } from './webhooks/teams-ingest';
 import internalRoutes from './routes/internal/index';
 import v1Routes from './routes/v1/index';
 import { createBookingSync, type BookingSync } from './services/booking-sync';
@@ -56,6 +67,10 @@ declare module 'fastify' {
 			meetOAuth: MeetOAuth;
 			sessions: SessionTracker;
 			zoomWebhooks: ZoomIngest;
+			recordings: RecordingsService;
+			mediaLinks: MediaLinks;
+			teamsWebhooks: TeamsIngest;
+			teamsSubscriptions: TeamsSubscriptionsService;
 			status: () => Promise< SidecarStatus >;
 			migrationStatus: () => Promise< { current: string | null; pending: string[] } >;
 		};
@@ -191,9 +206,52 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 	} );
 	const platformHealth = health;
 	const mailDeps = { consultations, bookings, settings, mailer, secret: config.secret, siteUrl: config.siteUrl };
-	const sessions = createSessionTracker( { knex, tables, consultations, participants: createParticipantsRepository( knex, tables ), settings, queue, clock, log: app.log } );
+	const teamsSubscriptionsRepo = createTeamsSubscriptionsRepository( knex, tables );
+	// Graph subscriptions to Teams meetings' call events (issue 5): a sweep job every 5 minutes.
+	const teamsSubscriptions = createTeamsSubscriptionsService( {
+		knex,
+		tables,
+		repo: teamsSubscriptionsRepo,
+		consultations,
+		queue,
+		settings,
+		platformEnv,
+		notificationUrl: config.teamsNotificationUrl,
+		clock,
+		log: app.log,
+		nudge: () => workers.nudgeJobs(),
+	} );
+	const sessions = createSessionTracker( { knex, tables, consultations, participants: createParticipantsRepository( knex, tables ), settings, queue, clock, log: app.log, teamsWatched: ( c ) => teamsSubscriptions.watched( c ) } );
+	// Recordings (issue 5): files under BKX_VIDEO_DATA_DIR, encrypted; bytes through signed links.
+	const recordingsRepo = createRecordingsRepository( knex, tables );
+	const recordingStore = createRecordingStore( join( config.dataDir, 'recordings' ), config.encryptionKey );
+	const recordingsPipeline = createRecordingsPipeline( {
+		recordings: recordingsRepo,
+		consultations,
+		settings,
+		queue,
+		store: recordingStore,
+		audit: createAuditLogRepository( knex, tables ),
+		tools: config.media,
+		workDir: join( config.dataDir, 'work' ),
+		encryptionKey: config.encryptionKey,
+		platformEnv,
+		siteUrl: config.siteUrl,
+		clock,
+		log: app.log,
+		nudge: () => workers.nudgeJobs(),
+	} );
+	const mediaLinks = createMediaLinks( config.secret, config.publicUrl ?? `http://${ config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host }:${ config.port }` );
 	const handlers: Record< string, JobHandler > = {
-		'webhook.zoom': createZoomWebhookJob( { tracker: sessions, log: app.log } ) as JobHandler,
+		'webhook.zoom': createZoomWebhookJob( { tracker: sessions, recordings: recordingsPipeline, log: app.log } ) as JobHandler,
+		'recording.download': ( ( payload: never, _key: string, context ) => recordingsPipeline.download( payload, context ) ) as JobHandler,
+		'recording.process': ( ( payload: never, _key: string, context ) => recordingsPipeline.process( payload, context ) ) as JobHandler,
+		'recording.transcript': ( ( payload: never, _key: string, context ) => recordingsPipeline.transcript( payload, context ) ) as JobHandler,
+		'recording.retention': ( async () => {
+			await recordingsPipeline.sweepRetention();
+		} ) as JobHandler,
+		'webhook.teams': createTeamsWebhookJob( { tracker: sessions, subscriptions: teamsSubscriptions, log: app.log } ) as JobHandler,
+		'teams.subscriptions': ( () => teamsSubscriptions.runSweepJob() ) as JobHandler,
 		'session.no_show_check': ( async ( payload: { consultationId: number; start: string } ) => {
 			await sessions.checkNoShow( payload.consultationId, payload.start );
 		} ) as JobHandler,
@@ -223,6 +281,8 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		outboxPollSeconds: config.outboxPollSeconds,
 		reconcileIntervalSeconds: config.reconcileIntervalSeconds,
 		concurrency: config.syncConcurrency,
+		jobLeaseSeconds: config.jobLeaseSeconds,
+		periodicJobs: [ { kind: 'recording.retention', everySeconds: 3600 } ],
 	} );
 	app.decorate( 'workers', workers );
 	const consultationsService = createConsultationsService( {
@@ -242,6 +302,26 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		sync,
 		health: platformHealth,
 		sessions,
+		teamsSubscriptions,
+		teamsWebhooks: createTeamsIngest( {
+			subscriptions: teamsSubscriptionsRepo,
+			webhookEvents: createWebhookEventsRepository( knex, tables ),
+			queue,
+			clock,
+			log: app.log,
+			nudge: () => workers.nudgeJobs(),
+		} ),
+		recordings: createRecordingsService( {
+			store: recordingStore,
+			recordings: recordingsRepo,
+			consultations,
+			accessTokens,
+			settings,
+			pipeline: recordingsPipeline,
+			links: mediaLinks,
+			clock,
+		} ),
+		mediaLinks,
 		zoomWebhooks: createZoomIngest( {
 			settings,
 			webhookEvents: createWebhookEventsRepository( knex, tables ),
@@ -271,8 +351,10 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 	await app.register( v1Routes, { prefix: '/v1' } );
 	await app.register( internalRoutes, { prefix: '/internal' } );
 	await app.register( webhookRoutes, { prefix: '/webhooks' } );
+	await app.register( mediaRoutes, { prefix: '/media' } );
 
 	app.addHook( 'onClose', async () => {
+		teamsSubscriptions.stop();
 		await workers.stop();
 		if ( ownsKnex ) {
 			await knex.destroy();

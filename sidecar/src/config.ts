@@ -4,6 +4,8 @@
  * A missing or bad variable stops start-up with a message that names it (see
  * docs/configuration.md for every variable and its default).
  */
+import { resolve } from 'node:path';
+
 import { z } from 'zod';
 
 const bool = z
@@ -55,12 +57,18 @@ export const EnvSchema = z.object( {
 	BKX_VIDEO_ZOOM_API_URL: z.url().default( 'https://api.zoom.us/v2' ),
 	BKX_VIDEO_ZOOM_OAUTH_URL: z.url().default( 'https://zoom.us/oauth/token' ),
 	BKX_VIDEO_GRAPH_URL: z.url().default( 'https://graph.microsoft.com/v1.0' ),
+	BKX_VIDEO_TEAMS_NOTIFICATION_URL: z.url( { protocol: /^https?$/, error: 'must be the public URL of the plugin\'s Teams webhook route' } ).optional(),
 	BKX_VIDEO_MS_LOGIN_URL: z.url().default( 'https://login.microsoftonline.com' ),
 	BKX_VIDEO_GOOGLE_OAUTH_URL: z.url().default( 'https://accounts.google.com/o/oauth2/v2/auth' ),
 	BKX_VIDEO_GOOGLE_TOKEN_URL: z.url().default( 'https://oauth2.googleapis.com/token' ),
 	BKX_VIDEO_GOOGLE_REVOKE_URL: z.url().default( 'https://oauth2.googleapis.com/revoke' ),
 	BKX_VIDEO_GOOGLE_CALENDAR_URL: z.url().default( 'https://www.googleapis.com/calendar/v3' ),
 	BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS: z.coerce.number().min( 1 ).max( 120 ).default( 15 ),
+	BKX_VIDEO_JOB_LEASE_SECONDS: z.coerce.number().int().min( 2 ).max( 3600 ).default( 120 ),
+	BKX_VIDEO_DATA_DIR: z.string().min( 1 ).default( 'data' ),
+	BKX_VIDEO_FFMPEG_PATH: z.string().min( 1 ).default( 'ffmpeg' ),
+	BKX_VIDEO_FFPROBE_PATH: z.string().min( 1 ).default( 'ffprobe' ),
+	BKX_VIDEO_FFMPEG_TIMEOUT_SECONDS: z.coerce.number().int().min( 10 ).max( 86400 ).default( 3600 ),
 } );
 
 export type Env = z.infer< typeof EnvSchema >;
@@ -82,8 +90,21 @@ export interface Config {
 	migrateOnStart: boolean;
 	cacheTtlSeconds: number;
 	mailRelayUrl: string;
+	/**
+	 * Where Microsoft Graph sends Teams change and lifecycle notifications: the plugin's public
+	 * webhook route, which forwards to `/webhooks/teams`.
+	 */
+	teamsNotificationUrl: string;
 	platformUrls: import( './platforms/video-platform' ).PlatformEnv[ 'urls' ];
 	platformTimeoutMs: number;
+	/** Seconds a claimed job stays with an instance between heartbeats. */
+	jobLeaseSeconds: number;
+	/**
+	 * Where the sidecar keeps files (absolute): `recordings/` (encrypted, served through signed
+	 * links) and `work/` (downloads and ffmpeg output in progress). Never inside the web root.
+	 */
+	dataDir: string;
+	media: { ffmpeg: string; ffprobe: string; timeoutMs: number };
 }
 
 /** `BKX_VIDEO_*` variables the sidecar does not know: most likely typos, worth a warning. */
@@ -139,6 +160,7 @@ export function loadConfig( env: NodeJS.ProcessEnv = process.env ): Config {
 		migrateOnStart: e.BKX_VIDEO_MIGRATE_ON_START,
 		cacheTtlSeconds: e.BKX_VIDEO_CACHE_TTL_SECONDS,
 		mailRelayUrl: e.BKX_VIDEO_MAIL_RELAY_URL ?? `${ e.BKX_VIDEO_SITE_URL }/?rest_route=/bookingx/v1/video/internal/mail`,
+		teamsNotificationUrl: e.BKX_VIDEO_TEAMS_NOTIFICATION_URL ?? `${ e.BKX_VIDEO_SITE_URL }/wp-json/bookingx/v1/video/teams/webhook`,
 		platformUrls: {
 			zoomApi: e.BKX_VIDEO_ZOOM_API_URL,
 			zoomOauth: e.BKX_VIDEO_ZOOM_OAUTH_URL,
@@ -150,5 +172,8 @@ export function loadConfig( env: NodeJS.ProcessEnv = process.env ): Config {
 			googleCalendar: e.BKX_VIDEO_GOOGLE_CALENDAR_URL,
 		},
 		platformTimeoutMs: e.BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS * 1000,
+		jobLeaseSeconds: e.BKX_VIDEO_JOB_LEASE_SECONDS,
+		dataDir: resolve( e.BKX_VIDEO_DATA_DIR ),
+		media: { ffmpeg: e.BKX_VIDEO_FFMPEG_PATH, ffprobe: e.BKX_VIDEO_FFPROBE_PATH, timeoutMs: e.BKX_VIDEO_FFMPEG_TIMEOUT_SECONDS * 1000 },
 	};
 }

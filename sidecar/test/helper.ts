@@ -4,7 +4,10 @@
  * identities signed the way the plugin signs them, and a stand-in for the plugin's mail relay.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 import { startZoomFake } from '@bkx-video/platform-fakes';
@@ -94,6 +97,8 @@ export function testConfig( dbName: string, overrides: Partial< Record< string, 
 		BKX_VIDEO_DB_NAME: dbName,
 		BKX_VIDEO_LOG_LEVEL: 'silent',
 		BKX_VIDEO_CACHE_TTL_SECONDS: '0',
+		// Recordings and work files of this test only (removed with the system's temp folder).
+		BKX_VIDEO_DATA_DIR: join( tmpdir(), `bkx-video-${ dbName }` ),
 		...overrides,
 	} );
 }
@@ -140,6 +145,7 @@ export async function setup( options: { env?: Partial< Record< string, string > 
 		async close() {
 			await app.close();
 			await db.drop();
+			await rm( config.dataDir, { recursive: true, force: true } );
 		},
 	};
 }

@@ -11,7 +11,7 @@ beforeAll( async () => {
 afterAll( async () => db?.drop() );
 
 const t = tableNames( PREFIX );
-const OURS = [ t.consultations, t.participants, t.recordings, t.intakeForms, t.sessionNotes, t.platforms, t.settings, t.events, t.jobs, t.webhookEvents, t.accessTokens, t.auditLog, t.platformHealth ];
+const OURS = [ t.consultations, t.participants, t.recordings, t.intakeForms, t.sessionNotes, t.platforms, t.settings, t.events, t.jobs, t.webhookEvents, t.accessTokens, t.auditLog, t.platformHealth, t.teamsSubscriptions ];
 
 async function tables(): Promise< string[] > {
 	const [ rows ] = ( await db.knex.raw( 'SHOW TABLES' ) ) as [ Array< Record< string, string > > ];
@@ -48,5 +48,13 @@ describe( 'migrations on MariaDB', () => {
 		}
 		const [ prow ] = ( await db.knex.raw( `SHOW CREATE TABLE \`${ t.participants }\`` ) ) as [ Array< Record< string, string > > ];
 		expect( prow[ 0 ]![ 'Create Table' ] ).toMatch( /FOREIGN KEY \(`consultation_id`\) REFERENCES `wp_bkx_video_consultations` \(`id`\) ON DELETE CASCADE/ );
+	} );
+
+	it( 'keep Teams subscription rows (consultation NULL) when a consultation goes, so their Graph subscription can still be deleted', async () => {
+		const [ rows ] = ( await db.knex.raw( `SHOW CREATE TABLE \`${ t.teamsSubscriptions }\`` ) ) as [ Array< Record< string, string > > ];
+		const ddl = rows[ 0 ]![ 'Create Table' ]!;
+		expect( ddl ).toMatch( /UNIQUE KEY `subscription_id_unique` \(`subscription_id`\)/ );
+		expect( ddl ).toMatch( /UNIQUE KEY `consultation_meeting_unique` \(`consultation_id`,`meeting_id`\)/ );
+		expect( ddl ).toMatch( /FOREIGN KEY \(`consultation_id`\) REFERENCES `wp_bkx_video_consultations` \(`id`\) ON DELETE SET NULL/ );
 	} );
 } );

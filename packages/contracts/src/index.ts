@@ -7,3 +7,4 @@ export * from './outbox';
 export * from './status';
 export * from './platform-check';
 export * from './meet-oauth';
+export * from './recording';

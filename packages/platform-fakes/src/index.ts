@@ -84,9 +84,11 @@ export {
   deliverZoomWebhook,
   signZoomWebhook,
   zoomMeetingEvent,
+  zoomRecordingEvent,
   zoomUrlValidationEvent,
   type ZoomWebhookDelivery,
   type ZoomWebhookEnvelope,
   type ZoomWebhookParticipant,
   type ZoomWebhookSignOptions,
 } from './zoom-webhooks';
+export type { ZoomDownloadKnobs, ZoomFakeRecording, ZoomFakeRecordingFile, ZoomRecordingFileSpec, ZoomRecordingFileType } from './zoom-recordings';

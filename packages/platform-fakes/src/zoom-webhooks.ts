@@ -6,6 +6,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 
 import type { ZoomFakeMeeting } from './zoom';
+import type { ZoomFakeRecording } from './zoom-recordings';
 
 export interface ZoomWebhookEnvelope {
   event: string;
@@ -108,4 +109,31 @@ export function zoomMeetingEvent(
     };
   }
   return { event, event_ts: o.eventTs ?? o.at.getTime(), payload: { account_id: o.accountId ?? 'fake-account', object } };
+}
+
+/**
+ * `recording.completed` (or `recording.transcript_completed`) for a recording of the fake (§1.6):
+ * the meeting `id` is a **number** here, `download_token` sits at the top level, and the object
+ * lists the files as `GET /meetings/{id}/recordings` does. A transcript event lists only the
+ * TRANSCRIPT files.
+ */
+export function zoomRecordingEvent(
+  recording: ZoomFakeRecording,
+  event: 'recording.completed' | 'recording.transcript_completed' = 'recording.completed',
+  o: { idAs?: 'string' | 'number'; eventTs?: number; withDownloadToken?: boolean } = {},
+): ZoomWebhookEnvelope {
+  const { files, download_token, downloadTokenExpiresAt: _exp, downloadTokens: _tokens, id, ...rest } = recording;
+  const chosen = files.filter((f) => (event === 'recording.transcript_completed' ? f.file_type === 'TRANSCRIPT' : f.file_type !== 'TRANSCRIPT'));
+  const object: Record<string, unknown> = {
+    ...rest,
+    id: o.idAs === 'string' ? id : Number(id),
+    total_size: chosen.reduce((n, f) => n + f.file_size, 0),
+    recording_count: chosen.length,
+    auto_delete: false,
+    recording_files: chosen.map(({ data: _data, ...f }) => f),
+    participant_audio_files: [],
+  };
+  const envelope: ZoomWebhookEnvelope = { event, event_ts: o.eventTs ?? Date.now(), payload: { account_id: recording.account_id, object } };
+  if (o.withDownloadToken !== false) envelope.download_token = download_token;
+  return envelope;
 }

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 import { applyFailure, queryToObject, readBody, type FailWith, type RecordedRequest } from './http-fake';
+import { createZoomRecordings, type ZoomDownloadKnobs, type ZoomFakeRecording, type ZoomRecordingFileSpec } from './zoom-recordings';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -180,6 +181,15 @@ export interface ZoomFake {
   revokeTokens(token?: string): void;
   /** Resolve a user spec to {id, email} as the fake sees it. */
   user(idOrEmail: string): ZoomFakeUser | undefined;
+  /** Cloud recordings by meeting instance uuid (§1.5). */
+  recordings: Map<string, ZoomFakeRecording>;
+  /**
+   * A finished cloud recording of a meeting (one instance per meeting uuid; files are added to it).
+   * Deliver `zoomRecordingEvent(recording)` to tell the app, as Zoom's webhook does.
+   */
+  addRecording(meetingId: string, files: ZoomRecordingFileSpec[], at?: { start: Date; end: Date }): ZoomFakeRecording;
+  /** Download behaviour: 302 first, Range support, throttling, a dropped connection, token lifetime. */
+  setDownloadKnobs(patch: Partial<ZoomDownloadKnobs>): void;
   /**
    * Restore the start options; clear requests, meetings, armed failures, counters and the bucket.
    * Issued tokens stay valid unless `{ tokens: true }`.
@@ -239,13 +249,20 @@ export function zoomTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+const zoneValidity = new Map<string, boolean>();
+/** Remembered per name: building the formatter that checks it costs a few hundred µs. */
 function validTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
+  let valid = zoneValidity.get(tz);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    if (zoneValidity.size < 1000) zoneValidity.set(tz, valid);
   }
+  return valid;
 }
 
 const dtfCache = new Map<string, Intl.DateTimeFormat>();
@@ -503,6 +520,15 @@ export async function startZoomFake(options: ZoomFakeOptions = {}): Promise<Zoom
   let bucket = { tokens: 0, at: performance.now(), rate: 0 };
   const idSentinel = `\u0000zoomid${randomBytes(6).toString('hex')}:`;
   let origin = '';
+  const cloud = createZoomRecordings({
+    origin: () => origin,
+    accountId: () => knobs.accountId,
+    now: () => knobs.now(),
+    oauthTokenValid: (value) => {
+      const t = tokens.get(value);
+      return !!t && !t.revoked && knobs.now() < t.expiresAt;
+    },
+  });
 
   const initialKnobs = (): ZoomFakeKnobs => {
     const o = stripUndefined(options);
@@ -1052,6 +1078,19 @@ export async function startZoomFake(options: ZoomFakeOptions = {}): Promise<Zoom
         return json(201, meetingView(m), { 'content-location': `${origin}/v2/meetings/${m.id}` });
       }
 
+      // `GET /meetings/{id or uuid}/recordings` (§1.5); `recording:read` scopes.
+      const recordingsRoute = /^\/meetings\/(.+)\/recordings\/?$/.exec(sub);
+      if (recordingsRoute) {
+        if (method !== 'GET') throw new ApiError(405, { code: 405, message: 'Method not allowed.' });
+        if (!token.scope.split(' ').some((s) => s === 'recording:read:admin' || s === 'recording:read')) {
+          throw new ApiError(400, { code: 4711, message: 'Invalid access token, does not contain scopes:[recording:read:admin, recording:read].' });
+        }
+        const found = cloud.find(recordingsRoute[1]!);
+        if (!found) throw new ApiError(404, { code: 3301, message: 'There is no recording for this meeting.' });
+        const include = String(url.searchParams.get('include_fields') ?? '').split(',').includes('download_access_token');
+        return send(rec, res, 200, JSON.stringify(cloud.recordingView(found, { idAsNumber: knobs.idFormat === 'number', downloadAccessToken: include })));
+      }
+
       const statusRoute = /^\/meetings\/([^/]+)\/status\/?$/.exec(sub);
       if (statusRoute) {
         if (method !== 'PUT') throw new ApiError(405, { code: 405, message: 'Method not allowed.' });
@@ -1178,6 +1217,10 @@ export async function startZoomFake(options: ZoomFakeOptions = {}): Promise<Zoom
     }
 
     if (url.pathname === '/oauth/token') return handleToken(req, url, raw, rec, res);
+    if (url.pathname.startsWith('/rec/')) {
+      rec.status = await cloud.serve(req, url, res);
+      return;
+    }
     if (url.pathname === '/v2' || url.pathname.startsWith('/v2/')) return handleApi(req, url, raw, rec, res);
     send(rec, res, 404, JSON.stringify({ code: 404, message: 'Not found.' }));
   };
@@ -1227,7 +1270,17 @@ export async function startZoomFake(options: ZoomFakeOptions = {}): Promise<Zoom
       for (const t of tokensIssued) if (token === undefined || t.access_token === token) t.revoked = true;
     },
     user: (idOrEmail) => findUser(idOrEmail),
+    recordings: cloud.recordings,
+    addRecording(meetingId, files, at) {
+      const m = meetings.get(meetingId) ?? deletedMeetings.get(meetingId);
+      if (!m) throw new Error(`zoom fake: no meeting ${meetingId}`);
+      const start = at?.start ?? new Date(m.start_time ? Date.parse(m.start_time) : knobs.now() * 1000);
+      const end = at?.end ?? new Date(start.getTime() + (m.duration ?? 30) * 60_000);
+      return cloud.add(m, files, { start, end });
+    },
+    setDownloadKnobs: (patch) => cloud.setKnobs(patch),
     reset(opts = {}) {
+      cloud.reset();
       knobs = initialKnobs();
       armFailures(knobs.failWith);
       requests.length = 0;

@@ -11,11 +11,13 @@ import { migration as m4 } from './migrations/202611220915-create-access-tokens-
 import { migration as m5 } from './migrations/202611221000-add-consultation-ics-sequence';
 import { migration as m6 } from './migrations/202612011930-create-platform-health';
 import { migration as m7 } from './migrations/202612012200-session-tracking';
+import { migration as teamsSubscriptions } from './migrations/202612021000-teams-subscriptions';
+import { migration as recordingsPipeline } from './migrations/202612021100-recordings-pipeline';
 import type { Migration } from './migrations/helpers';
 import { withNamedLock } from './named-lock';
 import type { Tables } from './tables';
 
-export const MIGRATIONS: ReadonlyArray< Migration > = [ m1, m2, m3, m4, m5, m6, m7 ];
+export const MIGRATIONS: ReadonlyArray< Migration > = [ m1, m2, m3, m4, m5, m6, m7, teamsSubscriptions, recordingsPipeline ];
 
 function migratorConfig( tables: Tables ): Knex.MigratorConfig {
 	return {

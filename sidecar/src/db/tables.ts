@@ -15,6 +15,8 @@ export interface Tables {
 	accessTokens: string;
 	auditLog: string;
 	platformHealth: string;
+	/** Graph subscriptions to our Teams meetings' call events. */
+	teamsSubscriptions: string;
 	migrations: string;
 	migrationsLock: string;
 	// WordPress's own tables (read only).
@@ -41,6 +43,7 @@ export function tableNames( prefix: string ): Tables {
 		accessTokens: ours( 'access_tokens' ),
 		auditLog: ours( 'audit_log' ),
 		platformHealth: ours( 'platform_health' ),
+		teamsSubscriptions: ours( 'teams_subscriptions' ),
 		migrations: ours( 'migrations' ),
 		migrationsLock: ours( 'migrations_lock' ),
 		posts: `${ prefix }posts`,

@@ -19,7 +19,17 @@ import type { ConsultationsRepository } from '../repositories/consultations-repo
 import { retryDelaySeconds, type Job, type QueueRepository } from '../repositories/queue-repository';
 import type { BookingSync } from '../services/booking-sync';
 
-export type JobHandler = ( payload: never, idempotencyKey: string ) => Promise< void >;
+/** What a job handler knows about its run. */
+export interface JobContext {
+	/** This attempt, counting from 1. */
+	attempt: number;
+	/** No retry follows if this attempt fails: a handler records the failure where users see it. */
+	lastAttempt: boolean;
+	/** Keeps the claim alive during long work (downloads, ffmpeg); cheap to call often. */
+	heartbeat(): void;
+}
+
+export type JobHandler = ( payload: never, idempotencyKey: string, context: JobContext ) => Promise< void >;
 
 interface Deps {
 	queue: QueueRepository;
@@ -33,6 +43,13 @@ interface Deps {
 	reconcileIntervalSeconds: number;
 	/** Syncs at once (BKX_VIDEO_SYNC_CONCURRENCY); default 100. */
 	concurrency?: number;
+	/**
+	 * How long a claimed job stays with this instance without a heartbeat (BKX_VIDEO_JOB_LEASE_SECONDS);
+	 * a job of an instance that died is taken up again after it. Default 120.
+	 */
+	jobLeaseSeconds?: number;
+	/** Jobs queued on a timer (retention sweeps): once per period across all instances (the key names the period). */
+	periodicJobs?: Array< { kind: string; everySeconds: number } >;
 }
 
 const BATCH = 200;
@@ -81,6 +98,7 @@ async function runBounded< T >( items: T[], max: number, limit: () => number, ha
 export function createWorkers( deps: Deps ) {
 	const { queue, sync, log, clock } = deps;
 	const concurrency = deps.concurrency ?? 100;
+	const jobLeaseSeconds = deps.jobLeaseSeconds ?? LEASE_SECONDS;
 	/**
 	 * Syncs allowed at once now, as TCP paces itself: all of them until a platform answers 429;
 	 * then one, doubling with each success up to half of what met the 429, then one more per
@@ -249,11 +267,20 @@ export function createWorkers( deps: Deps ) {
 
 	async function runJob( job: Job ): Promise< void > {
 		const handler = deps.handlers[ job.kind ];
+		// The claim is renewed while the handler says it is alive, at most every third of the lease.
+		let renewedAt = Date.now();
+		const heartbeat = () => {
+			if ( Date.now() - renewedAt < ( jobLeaseSeconds * 1000 ) / 3 ) {
+				return;
+			}
+			renewedAt = Date.now();
+			queue.extendJobClaim( job.id, jobLeaseSeconds, clock() ).catch( ( error: unknown ) => log.warn( { err: error, jobId: job.id }, 'could not renew a job claim' ) );
+		};
 		try {
 			if ( ! handler ) {
 				throw new Error( `No handler for job kind "${ job.kind }"` );
 			}
-			await handler( job.payload as never, job.idempotencyKey );
+			await handler( job.payload as never, job.idempotencyKey, { attempt: job.attempts + 1, lastAttempt: job.attempts + 1 >= job.maxAttempts, heartbeat } );
 			await queue.completeJob( job.id, clock() );
 		} catch ( error ) {
 			log.warn( { err: error, jobId: job.id, kind: job.kind, attempts: job.attempts + 1 }, 'job failed' );
@@ -264,7 +291,7 @@ export function createWorkers( deps: Deps ) {
 	async function runDueJobsOnce(): Promise< number > {
 		let handled = 0;
 		for ( let round = 0; round < 20 && ! stopped; round++ ) {
-			const jobs = await queue.claimJobs( JOB_BATCH, LEASE_SECONDS, clock() );
+			const jobs = await queue.claimJobs( JOB_BATCH, jobLeaseSeconds, clock() );
 			if ( ! jobs.length ) {
 				break;
 			}
@@ -375,6 +402,16 @@ export function createWorkers( deps: Deps ) {
 			// Bookings first: while the outbox drains, jobs wait for the drain to end (it runs them).
 			timers.push( setInterval( safely( 'jobs', async () => ( draining ? 0 : runDueJobs() ) ), Math.max( 1, deps.outboxPollSeconds ) * 1000 ) );
 			timers.push( setInterval( safely( 'reconcile', reconcile ), deps.reconcileIntervalSeconds * 1000 ) );
+			for ( const periodic of deps.periodicJobs ?? [] ) {
+				const enqueue = async () => {
+					const now = clock();
+					const period = Math.floor( now.getTime() / ( periodic.everySeconds * 1000 ) );
+					await queue.enqueueJob( periodic.kind, {}, `${ periodic.kind }:${ period }`, now, now );
+					await runDueJobs();
+				};
+				safely( periodic.kind, enqueue )();
+				timers.push( setInterval( safely( periodic.kind, enqueue ), periodic.everySeconds * 1000 ) );
+			}
 			timers.forEach( ( t ) => t.unref() );
 		},
 		async stop() {

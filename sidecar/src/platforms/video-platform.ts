@@ -44,6 +44,23 @@ export interface MeetingRecord {
 	durationMinutes?: number;
 }
 
+/** A file of a platform's cloud recording, as `listRecordings` and the recording webhooks give it. */
+export interface RemoteRecordingFile {
+	/** The platform's id of the file (unique per recording). */
+	id: string;
+	/** The meeting instance it belongs to (Zoom's meeting uuid). */
+	instance: string;
+	/** MP4, M4A, TRANSCRIPT… as the platform names it. */
+	fileType: string;
+	recordingType: string | null;
+	/** Announced size in bytes, when the platform gives one. */
+	size: number | null;
+	downloadUrl: string;
+	/** Bearer credential for `downloadUrl` (Zoom: `download_access_token`). */
+	downloadToken: string | null;
+	status: string | null;
+}
+
 export interface JoinParticipant {
 	role: 'host' | 'participant';
 	user: { id: string; name: string; email: string };
@@ -63,7 +80,11 @@ export interface VideoPlatform {
 	getMeetingDetails( meeting: MeetingRecord ): Promise< MeetingRecord | null >;
 	/** A per-person link minted at click time (never stored). */
 	getJoinUrl( meeting: MeetingRecord, participant: JoinParticipant, validUntil: Date ): Promise< JoinLink >;
-	listRecordings( meeting: MeetingRecord ): Promise< [] >;
+	/**
+	 * The platform's recording files of the meeting (or of one `instance` of it), each with a fresh
+	 * download credential; empty where the platform keeps none for us (see `capabilities`).
+	 */
+	listRecordings( meeting: MeetingRecord, instance?: string ): Promise< RemoteRecordingFile[] >;
 	/** Token + one harmless read; resolves with a sentence for the admin. @throws PlatformError */
 	verifyConnection( probe: { organizerEmail?: string } ): Promise< { detail: string } >;
 }

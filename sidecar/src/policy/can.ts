@@ -12,7 +12,18 @@ export type Action =
 	| 'status.read'
 	| 'system.nudge'
 	| 'consultation.view'
-	| 'consultation.join';
+	| 'consultation.join'
+	| 'recording.view'
+	| 'recording.manage'
+	| 'recording.erase';
+
+/** What a recording decision needs to know about the recording. */
+export interface RecordingFacts {
+	/** Shared with the customer by the host, or `auto_send_recording` is on. */
+	shared: boolean;
+	/** Processed and playable (customers never see work in progress or failures). */
+	available: boolean;
+}
 
 const has = ( identity: IdentityClaims, cap: string ) => identity.caps.includes( cap );
 
@@ -48,8 +59,11 @@ export function viewerRole(
 	return null;
 }
 
-/** Whether the identity may perform `action` (on a consultation, given the viewer's role there). */
-export function can( identity: IdentityClaims, action: Action, role: ViewerRole | null = null ): boolean {
+/**
+ * Whether the identity may perform `action` (on a consultation, given the viewer's role there; on a
+ * recording, also given `recording`).
+ */
+export function can( identity: IdentityClaims, action: Action, role: ViewerRole | null = null, recording?: RecordingFacts ): boolean {
 	switch ( action ) {
 		case 'settings.read':
 		case 'settings.write':
@@ -62,5 +76,12 @@ export function can( identity: IdentityClaims, action: Action, role: ViewerRole 
 		case 'consultation.join':
 			// Managers see consultations (analytics) but do not take part in them.
 			return role === 'admin' || role === 'host' || role === 'customer';
+		case 'recording.view':
+			// Private to the host unless shared; managers see figures, not recordings.
+			return role === 'admin' || role === 'host' || ( role === 'customer' && !! recording?.shared && !! recording.available );
+		case 'recording.manage':
+			return role === 'admin' || role === 'host';
+		case 'recording.erase':
+			return has( identity, 'manage_options' ) || has( identity, 'bkx_video_system' );
 	}
 }

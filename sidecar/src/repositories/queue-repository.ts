@@ -215,6 +215,11 @@ export function createQueueRepository( knex: Knex, t: Tables ) {
 			} ) );
 		},
 
+		/** Keeps a running job with its instance for `leaseSeconds` more (a long download or ffmpeg run). */
+		async extendJobClaim( id: number, leaseSeconds: number, now: Date ): Promise< void > {
+			await knex( t.jobs ).where( { id, status: 'running' } ).update( { claimed_until: plusSeconds( now, leaseSeconds ), updated_at: toSqlDateTime( now ) } );
+		},
+
 		completeJob( id: number, now: Date ): Promise< void > {
 			return completeOne( { id, at: toSqlDateTime( now ) } );
 		},

@@ -24,4 +24,15 @@ export default async function webhookRoutes( app: FastifyInstance ) {
 		} );
 		return reply.status( answer.status ).send( answer.body );
 	} );
+
+	// Microsoft Graph: the validation handshake (`?validationToken=`, for the notification and the
+	// lifecycle URL alike), change and lifecycle notifications checked by their clientState.
+	app.post( '/teams', async ( request, reply ) => {
+		const answer = await app.services.teamsWebhooks.receive( request.rawBody, request.query as Record< string, unknown > );
+		if ( answer.status === 200 ) {
+			// The token goes back as is: text/plain, never interpreted by a browser.
+			return reply.status( 200 ).header( 'content-type', answer.contentType ).header( 'x-content-type-options', 'nosniff' ).send( answer.body );
+		}
+		return reply.status( answer.status ).send( answer.body );
+	} );
 }

@@ -52,15 +52,22 @@ export interface SessionTrackerDeps {
 	queue: QueueRepository;
 	clock: () => Date;
 	log: FastifyBaseLogger;
+	/** Whether a Teams consultation's meeting was watched without a gap (see {@link attendanceKnown}). */
+	teamsWatched?: ( c: Consultation ) => Promise< boolean >;
 }
 
 /**
  * Whether we learn who joined a meeting on this platform: Zoom tells us by webhook once its secret
- * token is set. Google Meet, Teams (until its subscriptions are built) and Jitsi (until our own join
- * events are) do not, so their consultations are never called no-shows.
+ * token is set. Teams tells us only for a meeting whose Graph subscription watched it from before
+ * its start without a gap (`teamsWatched`, services/teams-subscriptions.ts). Google Meet and Jitsi
+ * (until our own join events are) do not. A consultation whose attendance is not known is never
+ * called a no-show.
  */
-export function attendanceKnown( platform: Consultation[ 'platform' ], settings: Settings ): boolean {
-	return platform === 'zoom' && settings.zoom_webhook_secret.length > 0;
+export function attendanceKnown( platform: Consultation[ 'platform' ], settings: Settings, teamsWatched = false ): boolean {
+	if ( platform === 'zoom' ) {
+		return settings.zoom_webhook_secret.length > 0;
+	}
+	return platform === 'teams' && teamsWatched;
 }
 
 export function createSessionTracker( deps: SessionTrackerDeps ) {
@@ -68,6 +75,8 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 	const locks = createLockSet( deps.knex, 30 );
 	const meetingLock = ( platform: Consultation[ 'platform' ], meetingId: string ) => `${ deps.tables.consultations }:session:${ platform }:${ meetingId }`;
 	const same = ( a: Date | null, b: Date ) => a !== null && Math.abs( a.getTime() - b.getTime() ) < 1000;
+	const knownFor = async ( c: Consultation, settings?: Settings ) =>
+		attendanceKnown( c.platform, settings ?? ( await deps.settings.get() ), c.platform === 'teams' && deps.teamsWatched ? await deps.teamsWatched( c ) : false );
 
 	/** Stores a join or leave; returns false when it was already stored. */
 	async function recordStay( consultationId: number, kind: 'joined' | 'left', at: Date, p: SessionParticipant & { role: ParticipantRole }, endedAt: Date | null, now: Date ): Promise< boolean > {
@@ -143,7 +152,9 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 				changed = true;
 			}
 			if ( OPEN.includes( c.status ) ) {
-				patch.status = ( await participants.someoneBesidesHostJoined( c.id ) ) ? 'completed' : 'no_show';
+				// Nobody but the host seen: a no-show only if we would have seen them (Teams events
+				// missed while unsubscribed must not make one).
+				patch.status = ( await participants.someoneBesidesHostJoined( c.id ) ) || ! ( await knownFor( c ) ) ? 'completed' : 'no_show';
 			}
 			const end = patch.actualEnd ?? c.actualEnd ?? event.at;
 			const over = end.getTime() - c.scheduledEnd.getTime();
@@ -190,7 +201,7 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 		const settings = await deps.settings.get();
 		const c = await consultations.findById( consultationId, { fresh: true } );
 		// Moved since this check was planned (the move planned another), closed, or no data.
-		if ( ! c || c.scheduledStart.toISOString() !== start || ! [ 'scheduled', 'in_progress' ].includes( c.status ) || ! attendanceKnown( c.platform, settings ) ) {
+		if ( ! c || c.scheduledStart.toISOString() !== start || ! [ 'scheduled', 'in_progress' ].includes( c.status ) || ! ( await knownFor( c, settings ) ) ) {
 			return 'skipped';
 		}
 		const list = await participants.listForConsultation( c.id );

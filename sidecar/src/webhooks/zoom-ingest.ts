@@ -1,7 +1,7 @@
 /**
  * Zoom webhook ingest: verify, answer the URL validation, record the event once, and queue its
  * work (`webhook.zoom`) so the answer goes back within Zoom's 3 s whatever the work costs. The job
- * maps the event to session events (services/session-tracker.ts); recordings are issue 5's next part.
+ * maps the event to session events (services/session-tracker.ts) or to the recordings pipeline.
  */
 import type { FastifyBaseLogger } from 'fastify';
 
@@ -9,6 +9,7 @@ import { AppError } from '../errors';
 import type { QueueRepository } from '../repositories/queue-repository';
 import type { WebhookEventsRepository } from '../repositories/webhook-events-repository';
 import type { SessionEvent, SessionParticipant, SessionTracker } from '../services/session-tracker';
+import type { RecordingsPipeline } from '../recordings/pipeline';
 import type { SettingsService } from '../services/settings-service';
 import {
 	ZOOM_EVENTS,
@@ -127,12 +128,11 @@ interface ZoomJobPayload {
 	download_token?: string;
 }
 
-/** `webhook.zoom`: applies one stored Zoom event to its consultation. */
-export function createZoomWebhookJob( deps: { tracker: SessionTracker; log: FastifyBaseLogger } ) {
+/** `webhook.zoom`: applies one stored Zoom event to its consultation (or hands a recording to the pipeline). */
+export function createZoomWebhookJob( deps: { tracker: SessionTracker; recordings: Pick< RecordingsPipeline, 'fromZoom' >; log: FastifyBaseLogger } ) {
 	return async ( payload: ZoomJobPayload ): Promise< void > => {
-		if ( ! payload.event.startsWith( 'meeting.' ) ) {
-			// recording.completed / recording.transcript_completed: the recordings pipeline (next).
-			deps.log.info( { event: payload.event }, 'Zoom recording event stored; the recordings pipeline is not built yet' );
+		if ( payload.event === 'recording.completed' || payload.event === 'recording.transcript_completed' ) {
+			await deps.recordings.fromZoom( payload.object, payload.download_token ?? null );
 			return;
 		}
 		const object = ZoomMeetingObjectSchema.parse( payload.object );

@@ -76,3 +76,16 @@ export const GraphOnlineMeetingSchema = z
 	.passthrough()
 	.refine( ( m ) => Boolean( m.joinWebUrl ?? m.joinUrl ), { message: 'joinWebUrl is missing' } );
 export type GraphOnlineMeeting = z.infer< typeof GraphOnlineMeetingSchema >;
+
+/**
+ * §2.5: a subscription as `POST /subscriptions` (201) and `PATCH /subscriptions/{id}` (200) answer
+ * it. `clientState` is echoed back, so it is never read from here (nor logged).
+ */
+export const GraphSubscriptionSchema = z
+	.object( {
+		id: z.string().min( 1 ),
+		resource: z.string().optional(),
+		expirationDateTime: z.string().min( 1 ),
+	} )
+	.passthrough();
+export type GraphSubscription = z.infer< typeof GraphSubscriptionSchema >;

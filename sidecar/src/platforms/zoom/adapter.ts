@@ -14,10 +14,11 @@ import {
 	type JoinParticipant,
 	type MeetingInput,
 	type MeetingRecord,
+	type RemoteRecordingFile,
 	type VideoPlatform,
 	type VideoPlatformFactory,
 } from '../video-platform';
-import { ZoomErrorSchema, ZoomMeetingListSchema, ZoomMeetingSchema, ZoomTokenSchema, type ZoomMeeting } from './schemas';
+import { ZoomErrorSchema, ZoomMeetingListSchema, ZoomMeetingSchema, ZoomRecordingSchema, ZoomTokenSchema, type ZoomMeeting } from './schemas';
 import { bookingMarker, meetingBody } from './translate';
 
 /** Zoom error body → a sentence an admin can act on. */
@@ -37,6 +38,32 @@ function describe( status: number, json: unknown, text: string ): string {
 		return 'The Zoom app lacks a permission (scope). Add meeting:write:admin and meeting:read:admin to the app and activate it again.';
 	}
 	return `Zoom answered ${ status }${ body.code ? ` (code ${ body.code })` : '' }: ${ body.message ?? body.reason ?? text.slice( 0, 200 ) }`;
+}
+
+/**
+ * The downloadable files of a Zoom recording body (API answer or `recording.*` webhook object);
+ * `token` is the webhook's top-level `download_token` when the body has no `download_access_token`.
+ *
+ * @throws PlatformError `unavailable` when the body is not a Zoom recording.
+ */
+export function zoomRecordingFiles( json: unknown, token: string | null = null ): RemoteRecordingFile[] {
+	const parsed = ZoomRecordingSchema.safeParse( json );
+	if ( ! parsed.success ) {
+		throw new PlatformError( 'unavailable', 'Zoom answered with an unexpected recording body.' );
+	}
+	const r = parsed.data;
+	return r.recording_files
+		.filter( ( f ) => f.id && f.download_url )
+		.map( ( f ) => ( {
+			id: f.id!,
+			instance: f.meeting_id ?? r.uuid,
+			fileType: f.file_type,
+			recordingType: f.recording_type ?? null,
+			size: f.file_size ?? null,
+			downloadUrl: f.download_url!,
+			downloadToken: r.download_access_token ?? token,
+			status: f.status ?? null,
+		} ) );
 }
 
 export const createZoomPlatform: VideoPlatformFactory = ( deps ): VideoPlatform => {
@@ -223,8 +250,22 @@ export const createZoomPlatform: VideoPlatformFactory = ( deps ): VideoPlatform 
 			return { url: fresh.start_url, expiresAt: new Date( clock().getTime() + 2 * 3600_000 ) };
 		},
 
-		async listRecordings() {
-			return [];
+		async listRecordings( meeting: MeetingRecord, instance?: string ) {
+			// A uuid that starts with '/' or holds '//' must be encoded twice (§1.5).
+			const key = instance ?? meeting.meetingId;
+			const once = encodeURIComponent( key );
+			const segment = key.startsWith( '/' ) || key.includes( '//' ) ? encodeURIComponent( once ) : once;
+			let json: unknown;
+			try {
+				json = ( await call( 'GET', `/meetings/${ segment }/recordings?include_fields=download_access_token` ) ).json;
+			} catch ( error ) {
+				// 3301: no recording (yet, or any more).
+				if ( error instanceof PlatformError && error.code === 'not_found' ) {
+					return [];
+				}
+				throw error;
+			}
+			return zoomRecordingFiles( json );
 		},
 
 		async verifyConnection() {

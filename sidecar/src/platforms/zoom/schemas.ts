@@ -22,13 +22,13 @@ export const ZoomMeetingSchema = z.object( {
 	join_url: z.string(),
 	start_url: z.string().optional(),
 	password: z.string().optional(),
+	// Only the dial-in numbers are read; the two dozen other settings are left out of the parse.
 	settings: z
 		.object( {
 			global_dial_in_numbers: z
 				.array( z.object( { country: z.string().optional(), city: z.string().optional(), number: z.string(), type: z.string().optional() } ) )
 				.optional(),
 		} )
-		.passthrough()
 		.optional(),
 } );
 export type ZoomMeeting = z.infer< typeof ZoomMeetingSchema >;
@@ -41,3 +41,33 @@ export const ZoomMeetingListSchema = z.object( {
 
 /** §1.2: error body. */
 export const ZoomErrorSchema = z.object( { code: z.number().optional(), message: z.string().optional(), reason: z.string().optional(), error: z.string().optional() } ).passthrough();
+
+/**
+ * §1.5 / §1.6: one file of a cloud recording. CC, TB and TIMELINE entries lack `id`, `status`,
+ * `file_size`, `recording_type` and `play_url`.
+ */
+export const ZoomRecordingFileSchema = z
+	.object( {
+		id: z.string().optional(),
+		meeting_id: z.string().optional(),
+		recording_start: z.string().optional(),
+		recording_end: z.string().optional(),
+		file_type: z.string(),
+		file_extension: z.string().optional(),
+		file_size: z.number().optional(),
+		download_url: z.string().optional(),
+		status: z.string().optional(),
+		recording_type: z.string().optional(),
+	} )
+	.loose();
+
+/** §1.5 `GET /meetings/{id}/recordings` and the `recording.*` webhook object (where `id` is a number). */
+export const ZoomRecordingSchema = z
+	.object( {
+		id: z.union( [ z.number(), z.string() ] ).transform( ( v ) => String( v ) ),
+		uuid: z.string(),
+		download_access_token: z.string().optional(),
+		recording_files: z.array( ZoomRecordingFileSchema ).default( [] ),
+	} )
+	.loose();
+export type ZoomRecording = z.infer< typeof ZoomRecordingSchema >;

@@ -22,11 +22,13 @@ import { can } from '../../policy/can';
 import { parse } from '../validate';
 import meetOAuthRoutes from './meet-oauth';
 import platformRoutes from './platforms';
+import recordingRoutes from './recordings';
 
 export default async function v1Routes( app: FastifyInstance ) {
 	app.addHook( 'preHandler', app.verifyIdentity );
 	await app.register( platformRoutes );
 	await app.register( meetOAuthRoutes );
+	await app.register( recordingRoutes );
 
 	app.get( '/consultations/current', async ( request ): Promise< ConsultationView > => {
 		const query = parse( AccessTokenQuerySchema, request.query );

@@ -1,0 +1,209 @@
+/**
+ * Recordings at rest: one folder per recording under the store directory (outside any web root),
+ * every file encrypted with a key of its own.
+ *
+ * Each recording gets a random 256-bit data key, kept in the database only wrapped (AES-256-GCM)
+ * by BKX_VIDEO_ENCRYPTION_KEY; each of its files (video, poster, transcript) is encrypted with a key
+ * derived from it by HKDF. A file is a 20-byte header followed by chunks of 64 KiB of plaintext,
+ * each sealed with AES-256-GCM (nonce = chunk index, additional data = index and a "last chunk"
+ * flag, so chunks cannot be reordered, dropped or the file cut short unnoticed). Chunks are what
+ * make HTTP Range cheap: serving bytes N..M decrypts only the chunks that hold them.
+ */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+
+import { decryptSecret, encryptSecret } from '../crypto';
+
+export type StoredFileKind = 'video' | 'poster' | 'transcript';
+
+const MAGIC = Buffer.from( 'BKXE' );
+const VERSION = 1;
+const HEADER = 20;
+export const CHUNK = 64 * 1024;
+const TAG = 16;
+
+/** Bytes of the encrypted file for `size` bytes of plaintext. */
+export function encryptedSize( size: number ): number {
+	return HEADER + chunkCount( size ) * TAG + size;
+}
+
+function chunkCount( size: number ): number {
+	return Math.max( 1, Math.ceil( size / CHUNK ) );
+}
+
+function nonce( index: number ): Buffer {
+	const n = Buffer.alloc( 12 );
+	n.writeBigUInt64BE( BigInt( index ), 4 );
+	return n;
+}
+
+function aad( index: number, last: boolean ): Buffer {
+	const a = Buffer.alloc( 9 );
+	a.writeBigUInt64BE( BigInt( index ), 0 );
+	a[ 8 ] = last ? 1 : 0;
+	return a;
+}
+
+function fileKey( dataKey: Buffer, kind: StoredFileKind ): Buffer {
+	return Buffer.from( hkdfSync( 'sha256', dataKey, Buffer.alloc( 0 ), `bkx-video-recording:${ kind }`, 32 ) );
+}
+
+/** Thrown when a stored file does not decrypt: wrong key, or the file was changed or cut. */
+export class StoreIntegrityError extends Error {
+	override name = 'StoreIntegrityError';
+}
+
+export interface RecordingStore {
+	/** The folder that holds the stored recordings. */
+	readonly dir: string;
+	/** A new data key for a recording: the key and its wrapped form for the database. */
+	newKey(): { key: Buffer; wrapped: string };
+	/** @throws Error when the wrapped key was not made with this sidecar's encryption key. */
+	unwrap( wrapped: string ): Buffer;
+	/** Encrypts the file at `source` into the recording's folder (atomically); returns the plaintext size. */
+	put( storageKey: string, kind: StoredFileKind, dataKey: Buffer, source: string ): Promise< number >;
+	/** Encrypts bytes held in memory (transcripts). */
+	putBuffer( storageKey: string, kind: StoredFileKind, dataKey: Buffer, data: Buffer ): Promise< number >;
+	/**
+	 * Plaintext bytes `start`..`end` (inclusive) of a stored file, decrypted as they are read.
+	 * The stream errors with {@link StoreIntegrityError} if the file was tampered with.
+	 */
+	read( storageKey: string, kind: StoredFileKind, dataKey: Buffer, range?: { start: number; end: number } ): Promise< { size: number; stream: Readable } >;
+	/** Whether the file exists. */
+	has( storageKey: string, kind: StoredFileKind ): Promise< boolean >;
+	/** Removes every file of the recording (idempotent). */
+	remove( storageKey: string ): Promise< void >;
+}
+
+export function createRecordingStore( dir: string, masterKey: Buffer ): RecordingStore {
+	const folder = ( storageKey: string ) => {
+		// Keys are ours (random hex), never a path from a request; refuse anything else anyway.
+		if ( ! /^[a-f0-9]{16,64}$/.test( storageKey ) ) {
+			throw new Error( `Not a storage key: ${ storageKey.slice( 0, 70 ) }` );
+		}
+		return join( dir, storageKey );
+	};
+	const pathOf = ( storageKey: string, kind: StoredFileKind ) => join( folder( storageKey ), `${ kind }.enc` );
+
+	async function write( storageKey: string, kind: StoredFileKind, dataKey: Buffer, chunks: AsyncIterable< Buffer >, size: number ): Promise< number > {
+		const key = fileKey( dataKey, kind );
+		await mkdir( folder( storageKey ), { recursive: true, mode: 0o700 } );
+		const target = pathOf( storageKey, kind );
+		const temp = `${ target }.${ randomBytes( 4 ).toString( 'hex' ) }.part`;
+		const out = await open( temp, 'w', 0o600 );
+		try {
+			const header = Buffer.alloc( HEADER );
+			MAGIC.copy( header, 0 );
+			header[ 4 ] = VERSION;
+			header.writeUInt32BE( CHUNK, 8 );
+			header.writeBigUInt64BE( BigInt( size ), 12 );
+			await out.write( header, 0, HEADER, 0 );
+			const total = chunkCount( size );
+			let index = 0;
+			let position = HEADER;
+			let pending: Buffer = Buffer.alloc( 0 );
+			let seen = 0;
+			const seal = async ( plain: Buffer ) => {
+				const last = index === total - 1;
+				const cipher = createCipheriv( 'aes-256-gcm', key, nonce( index ) );
+				cipher.setAAD( aad( index, last ) );
+				const sealed = Buffer.concat( [ cipher.update( plain ), cipher.final(), cipher.getAuthTag() ] );
+				await out.write( sealed, 0, sealed.length, position );
+				position += sealed.length;
+				index++;
+			};
+			for await ( const piece of chunks ) {
+				seen += piece.length;
+				pending = pending.length ? Buffer.concat( [ pending, piece ] ) : piece;
+				while ( pending.length >= CHUNK && index < total - 1 ) {
+					await seal( pending.subarray( 0, CHUNK ) );
+					pending = pending.subarray( CHUNK );
+				}
+			}
+			if ( seen !== size ) {
+				throw new Error( `The file changed while it was stored (${ seen } bytes read, ${ size } expected).` );
+			}
+			await seal( pending );
+			await out.sync();
+		} catch ( error ) {
+			await out.close();
+			await rm( temp, { force: true } );
+			throw error;
+		}
+		await out.close();
+		await rename( temp, target );
+		return size;
+	}
+
+	return {
+		dir,
+		newKey() {
+			const key = randomBytes( 32 );
+			return { key, wrapped: encryptSecret( masterKey, key.toString( 'base64' ) ) };
+		},
+		unwrap( wrapped ) {
+			return Buffer.from( decryptSecret( masterKey, wrapped ), 'base64' );
+		},
+		async put( storageKey, kind, dataKey, source ) {
+			const { size } = await stat( source );
+			return write( storageKey, kind, dataKey, createReadStream( source, { highWaterMark: CHUNK } ), size );
+		},
+		async putBuffer( storageKey, kind, dataKey, data ) {
+			return write( storageKey, kind, dataKey, ( async function* () {
+				yield data;
+			} )(), data.length );
+		},
+		async read( storageKey, kind, dataKey, range ) {
+			const key = fileKey( dataKey, kind );
+			const file = await open( pathOf( storageKey, kind ), 'r' );
+			const header = Buffer.alloc( HEADER );
+			await file.read( header, 0, HEADER, 0 );
+			if ( ! header.subarray( 0, 4 ).equals( MAGIC ) || header[ 4 ] !== VERSION || header.readUInt32BE( 8 ) !== CHUNK ) {
+				await file.close();
+				throw new StoreIntegrityError( 'Not a stored recording file.' );
+			}
+			const size = Number( header.readBigUInt64BE( 12 ) );
+			const start = range?.start ?? 0;
+			const end = Math.min( range?.end ?? size - 1, size - 1 );
+			const total = chunkCount( size );
+			async function* chunks(): AsyncGenerator< Buffer > {
+				try {
+					if ( end < start ) {
+						return;
+					}
+					for ( let index = Math.floor( start / CHUNK ); index <= Math.floor( end / CHUNK ); index++ ) {
+						const plainLength = index === total - 1 ? size - index * CHUNK : CHUNK;
+						const sealed = Buffer.alloc( plainLength + TAG );
+						const { bytesRead } = await file.read( sealed, 0, sealed.length, HEADER + index * ( CHUNK + TAG ) );
+						if ( bytesRead !== sealed.length ) {
+							throw new StoreIntegrityError( 'The stored recording file is shorter than its header says.' );
+						}
+						const decipher = createDecipheriv( 'aes-256-gcm', key, nonce( index ) );
+						decipher.setAAD( aad( index, index === total - 1 ) );
+						decipher.setAuthTag( sealed.subarray( plainLength ) );
+						let plain: Buffer;
+						try {
+							plain = Buffer.concat( [ decipher.update( sealed.subarray( 0, plainLength ) ), decipher.final() ] );
+						} catch ( error ) {
+							throw new StoreIntegrityError( `The stored recording file does not decrypt (chunk ${ index }): ${ String( error ) }` );
+						}
+						const from = index * CHUNK;
+						yield plain.subarray( Math.max( 0, start - from ), Math.min( plain.length, end - from + 1 ) );
+					}
+				} finally {
+					await file.close();
+				}
+			}
+			return { size, stream: Readable.from( chunks(), { objectMode: false } ) };
+		},
+		async has( storageKey, kind ) {
+			return stat( pathOf( storageKey, kind ) ).then( () => true, () => false );
+		},
+		async remove( storageKey ) {
+			await rm( folder( storageKey ), { recursive: true, force: true } );
+		},
+	};
+}
