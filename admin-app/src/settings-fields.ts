@@ -465,7 +465,7 @@ export function getSettingFields(): Record< SettingKey, FieldDef > {
 				'bookingx-video-consultation'
 			),
 			help: __(
-				'A consultation counts as a no-show when the customer (or the provider) has not joined this many minutes after the start. Needs attendance from the platform (Zoom with its webhook). 0 turns the check off.',
+				'A consultation counts as a no-show when the customer (or the provider) has not joined this many minutes after the start. Needs to know who joined: Zoom with its webhook, Teams, or Jitsi with signed room links; never Google Meet. 0 turns the check off.',
 				'bookingx-video-consultation'
 			),
 			type: 'number',
@@ -683,6 +683,17 @@ export function getSettingFields(): Record< SettingKey, FieldDef > {
 			label: __( 'Watermark', 'bookingx-video-consultation' ),
 			help: __(
 				'Overlay the participant’s name on the video.',
+				'bookingx-video-consultation'
+			),
+			type: 'boolean',
+		},
+		store_participant_ip: {
+			label: __(
+				'Store participants’ IP addresses',
+				'bookingx-video-consultation'
+			),
+			help: __(
+				'Keep the IP address of each person who joins with their attendance record. Off by default: turn it on only if you need it and your privacy policy says so.',
 				'bookingx-video-consultation'
 			),
 			type: 'boolean',

@@ -8,7 +8,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
@@ -207,6 +209,8 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 			BKX_VIDEO_ENCRYPTION_KEY: randomBytes( 32 ).toString( 'hex' ),
 			BKX_VIDEO_SITE_URL: site.url,
 			BKX_VIDEO_DB_NAME: site.dbName,
+			// Recordings and work files of this stack only, never inside the repository.
+			BKX_VIDEO_DATA_DIR: join( tmpdir(), `bkx-video-e2e-${ site.dbName }` ),
 			BKX_VIDEO_LOG_LEVEL: 'warn',
 			BKX_VIDEO_OUTBOX_POLL_SECONDS: '0.5',
 			BKX_VIDEO_RECONCILE_INTERVAL_SECONDS: '3600',
@@ -253,6 +257,7 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 				await sidecar.stop();
 				await s.stop();
 				await closeFakes();
+				await rm( join( tmpdir(), `bkx-video-e2e-${ s.dbName }` ), { recursive: true, force: true } );
 			},
 		};
 		if ( options.startSidecar !== false ) {

@@ -13,6 +13,7 @@ use BookingX\Addons\VideoConsultation\Admin\SettingsPage;
 use BookingX\Addons\VideoConsultation\Blocks\BlockRegistry;
 use BookingX\Addons\VideoConsultation\Bookingx\Listeners;
 use BookingX\Addons\VideoConsultation\Bookingx\PlatformChoiceField;
+use BookingX\Addons\VideoConsultation\Privacy\RecordingsPrivacy;
 use BookingX\Addons\VideoConsultation\Rest\RouteRegistry;
 use BookingX\Addons\VideoConsultation\Sidecar\Client;
 use BookingX\Addons\VideoConsultation\Sidecar\Config;
@@ -70,6 +71,7 @@ final class Plugin {
 		( new ServiceMetaBox() )->init();
 		( new RouteRegistry( $client, $signer, $config ) )->init();
 		( new PlatformChoiceField( $client, $signer ) )->init();
+		( new RecordingsPrivacy( $client, $signer ) )->init();
 
 		add_action( 'init', array( self::class, 'load_textdomain' ) );
 

@@ -29,6 +29,7 @@ import { createWebhookEventsRepository } from './repositories/webhook-events-rep
 import healthRoutes from './routes/health';
 import webhookRoutes from './routes/webhooks';
 import { createSessionTracker, type SessionTracker } from './services/session-tracker';
+import { createJoinEvents } from './services/join-events';
 import { createZoomIngest, createZoomWebhookJob, type ZoomIngest } from './webhooks/zoom-ingest';
 import { join } from 'node:path';
 import { createAuditLogRepository } from './repositories/audit-log-repository';
@@ -255,6 +256,10 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		'session.no_show_check': ( async ( payload: { consultationId: number; start: string } ) => {
 			await sessions.checkNoShow( payload.consultationId, payload.start );
 		} ) as JobHandler,
+		// Planned by our own join events (Jitsi, Meet, built-in room): the end of the join window.
+		'session.close': ( async ( payload: { consultationId: number } ) => {
+			await sessions.closeUntracked( payload.consultationId );
+		} ) as JobHandler,
 		// Tells WordPress (do_action for add-ons); the key makes a retried push fire once.
 		'wp.session_event': ( async ( payload: Record< string, unknown >, idempotencyKey: string ) => {
 			const res = await wpRelay.post( pluginRoute( 'event' ), JSON.stringify( { ...payload, idempotency_key: idempotencyKey } ) );
@@ -285,6 +290,7 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		periodicJobs: [ { kind: 'recording.retention', everySeconds: 3600 } ],
 	} );
 	app.decorate( 'workers', workers );
+	const joinEvents = createJoinEvents( { tracker: sessions, queue, clock } );
 	const consultationsService = createConsultationsService( {
 		consultations,
 		accessTokens,
@@ -296,6 +302,7 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		onStaleBooking: ( bookingId ) => {
 			sync.syncBooking( bookingId ).catch( ( error: unknown ) => app.log.warn( { err: error, bookingId }, 'sync after a stale join failed' ) );
 		},
+		onJoined: ( ...args ) => joinEvents.record( ...args ),
 	} );
 	app.decorate( 'services', {
 		settings,

@@ -46,7 +46,7 @@ export const EnvSchema = z.object( {
 		.regex( /^[A-Za-z0-9_]+$/, 'may contain only letters, digits and underscores' )
 		.default( 'wp_' ),
 	BKX_VIDEO_DB_POOL_MAX: z.coerce.number().int().min( 2, 'must be at least 2 (locks hold one connection while work uses another)' ).max( 100 ).default( 10 ),
-	BKX_VIDEO_SYNC_CONCURRENCY: z.coerce.number().int().min( 1 ).max( 500 ).default( 100 ),
+	BKX_VIDEO_SYNC_CONCURRENCY: z.coerce.number().int().min( 1 ).max( 500 ).default( 200 ),
 	BKX_VIDEO_LOG_LEVEL: z.enum( [ 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent' ] ).default( 'info' ),
 	BKX_VIDEO_OUTBOX_POLL_SECONDS: z.coerce.number().min( 0.1 ).max( 3600 ).default( 5 ),
 	BKX_VIDEO_RECONCILE_INTERVAL_SECONDS: z.coerce.number().min( 1 ).max( 86400 ).default( 300 ),

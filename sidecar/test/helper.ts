@@ -3,11 +3,13 @@
  * WordPress's schema the sidecar reads, BookingX rows written the way BookingX writes them,
  * identities signed the way the plugin signs them, and a stand-in for the plugin's mail relay.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 
 import { startZoomFake } from '@bkx-video/platform-fakes';
@@ -433,4 +435,45 @@ export async function startZoomSite( o: { creds: { accountId: string; clientId: 
 			await zoom.close();
 		},
 	};
+}
+
+/**
+ * Runs the real sidecar (src/server.ts: migrations, HTTP, workers) as a child process, as in
+ * production; resolves once /readyz answers. `kill('SIGKILL')` it to simulate a crash.
+ */
+export async function spawnSidecar( env: Record< string, string > ): Promise< { child: ChildProcess; base: string; output: () => string; stop: () => Promise< void > } > {
+	const probe = createServer();
+	await new Promise< void >( ( resolve ) => probe.listen( 0, '127.0.0.1', resolve ) );
+	const { port } = probe.address() as AddressInfo;
+	await new Promise( ( resolve ) => probe.close( resolve ) );
+	let output = '';
+	const child = spawn( process.execPath, [ '--import', 'tsx', 'src/server.ts' ], {
+		cwd: join( dirname( fileURLToPath( import.meta.url ) ), '..' ),
+		env: { ...process.env, BKX_VIDEO_LOG_LEVEL: 'warn', ...env, BKX_VIDEO_PORT: String( port ) },
+		stdio: [ 'ignore', 'pipe', 'pipe' ],
+	} );
+	const keep = ( d: Buffer ) => {
+		output = ( output + d.toString() ).slice( -20_000 );
+	};
+	child.stdout!.on( 'data', keep );
+	child.stderr!.on( 'data', keep );
+	const exited = new Promise< void >( ( resolve ) => child.once( 'exit', () => resolve() ) );
+	const base = `http://127.0.0.1:${ port }`;
+	const stop = async () => {
+		if ( child.exitCode === null && child.signalCode === null ) {
+			child.kill( 'SIGTERM' );
+			await exited;
+		}
+	};
+	for ( let i = 0; i < 300; i++ ) {
+		if ( child.exitCode !== null ) {
+			throw new Error( `the sidecar exited with ${ child.exitCode } while starting:\n${ output }` );
+		}
+		if ( await fetch( `${ base }/readyz` ).then( ( r ) => r.ok, () => false ) ) {
+			return { child, base, output: () => output, stop };
+		}
+		await new Promise( ( r ) => setTimeout( r, 100 ) );
+	}
+	await stop();
+	throw new Error( `the sidecar did not answer /readyz within 30 s:\n${ output }` );
 }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { signZoomWebhook, zoomRecordingEvent, type ZoomFakeRecording, type ZoomWebhookEnvelope } from '@bkx-video/platform-fakes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { deriveAccessToken } from '../src/crypto';
 import { ADMIN, PREFIX, SECRET, bookSlot, call, startZoomSite } from './helper';
@@ -41,6 +41,15 @@ afterAll( async () => {
 	await site?.close();
 	rmSync( fixtures, { recursive: true, force: true } );
 } );
+
+// The site's clock stands still between steps; identities are signed with the real time, so the
+// clock is brought to now before each call (tests that move it into the future make no calls then).
+beforeEach( () => site.ctx.clock.set( new Date().toISOString() ) );
+const api = ( ...args: Parameters< typeof call > extends [ unknown, ...infer Rest ] ? Rest : never ) => {
+	site.ctx.clock.set( new Date().toISOString() );
+	const [ who, method, path, body ] = args;
+	return call( site.ctx.app, who, method, path, body, site.ctx.clock.now() );
+};
 
 const recordingsTable = () => site.ctx.db.knex( `${ PREFIX }bkx_video_recordings` );
 
@@ -82,6 +91,31 @@ async function media( url: string, headers: Record< string, string > = {} ) {
 	return { status: res.statusCode, headers: res.headers, body: res.rawPayload, json: () => res.json() as Record< string, unknown > };
 }
 
+describe( 'before a recorded consultation', () => {
+	it( 'tells the customer in the invitation that Zoom will record it, and not when recording is off', async () => {
+		const mailsTo = ( email: string ) => site.relay.mails.filter( ( m ) => ( m.to as string[] ).includes( email ) );
+		await bookSlot( site.ctx.app, site.bx, site.ids, 'told@example.test', 2, slot++ );
+		const told = mailsTo( 'told@example.test' );
+		expect( told ).toHaveLength( 1 );
+		expect( String( told[ 0 ]!.text ) ).toContain( 'This consultation will be recorded. The recording is kept privately for 30 days' );
+		expect( String( told[ 0 ]!.html ) ).toContain( 'will be recorded' );
+		expect( ( await api( ADMIN, 'PUT', '/v1/settings', { zoom_recording: 'none' } ) ).status ).toBe( 200 );
+		await bookSlot( site.ctx.app, site.bx, site.ids, 'untold@example.test', 2, slot++ );
+		expect( String( mailsTo( 'untold@example.test' )[ 0 ]!.text ) ).not.toContain( 'recorded' );
+		expect( ( await api( ADMIN, 'PUT', '/v1/settings', { zoom_recording: 'cloud' } ) ).status ).toBe( 200 );
+	} );
+
+	it( 'refuses a recording event without a recording object with 400 and stores nothing', async () => {
+		const jobs = async () => Number( ( await site.ctx.db.knex( `${ PREFIX }bkx_video_jobs` ).count( { n: '*' } ).first() )!.n );
+		const before = await jobs();
+		const { body, headers } = signZoomWebhook( WEBHOOK_SECRET, { event: 'recording.completed', event_ts: Date.now(), payload: { account_id: 'a', object: { id: 123, topic: 'no files' } } } );
+		const res = await site.ctx.app.inject( { method: 'POST', url: '/webhooks/zoom', headers, payload: body } );
+		expect( res.statusCode ).toBe( 400 );
+		expect( res.json() ).toMatchObject( { code: 'invalid_request' } );
+		expect( await jobs() ).toBe( before );
+	} );
+} );
+
 describe( 'recordings from Zoom', () => {
 	let consultationId: number;
 	let recordingId: number;
@@ -119,7 +153,7 @@ describe( 'recordings from Zoom', () => {
 		expect( readdirSync( join( site.ctx.config.dataDir, 'work' ) ) ).toEqual( [] );
 
 		// Played through a signed link: the whole file is MP4 with moov before mdat (faststart).
-		const link = await call( site.ctx.app, ADMIN, 'POST', `/v1/recordings/${ recordingId }/link`, { kind: 'video' } );
+		const link = await api( ADMIN, 'POST', `/v1/recordings/${ recordingId }/link`, { kind: 'video' } );
 		expect( link.status ).toBe( 200 );
 		const full = await media( String( link.json!.url ) );
 		expect( full.status ).toBe( 200 );
@@ -136,7 +170,7 @@ describe( 'recordings from Zoom', () => {
 	}, 60_000 );
 
 	it( 'answers Range requests with 206 and exactly the bytes asked for, across encryption chunks', async () => {
-		const link = await call( site.ctx.app, CUSTOMER( 'reel@example.test', 77 ), 'POST', `/v1/recordings/${ recordingId }/link`, {} );
+		const link = await api( CUSTOMER( 'reel@example.test', 77 ), 'POST', `/v1/recordings/${ recordingId }/link`, {} );
 		expect( link.status ).toBe( 200 );
 		const url = String( link.json!.url );
 		for ( const [ start, end ] of [ [ 0, 0 ], [ 100, 199 ], [ 65_530, 65_545 ], [ whole.length - 10, whole.length - 1 ] ] as const ) {
@@ -156,12 +190,12 @@ describe( 'recordings from Zoom', () => {
 	} );
 
 	it( 'serves the poster and the transcript, and refuses forged and expired links', async () => {
-		const poster = await call( site.ctx.app, HOST( site.ids.provider ), 'POST', `/v1/recordings/${ recordingId }/link`, { kind: 'poster' } );
+		const poster = await api( HOST( site.ids.provider ), 'POST', `/v1/recordings/${ recordingId }/link`, { kind: 'poster' } );
 		const jpeg = await media( String( poster.json!.url ) );
 		expect( jpeg.status ).toBe( 200 );
 		expect( jpeg.headers[ 'content-type' ] ).toBe( 'image/jpeg' );
 		expect( jpeg.body.subarray( 0, 2 ).toString( 'hex' ) ).toBe( 'ffd8' );
-		const vtt = await call( site.ctx.app, HOST( site.ids.provider ), 'POST', `/v1/recordings/${ recordingId }/link`, { kind: 'transcript' } );
+		const vtt = await api( HOST( site.ids.provider ), 'POST', `/v1/recordings/${ recordingId }/link`, { kind: 'transcript' } );
 		const text = await media( String( vtt.json!.url ) );
 		expect( text.body.toString() ).toBe( VTT );
 		expect( text.headers[ 'content-type' ] ).toContain( 'text/vtt' );
@@ -181,71 +215,71 @@ describe( 'recordings from Zoom', () => {
 	} );
 
 	it( 'shows the recording to its host, its customer (also a guest with the invitation link) and admins, and to nobody else', async () => {
-		const mine = await call( site.ctx.app, CUSTOMER( 'reel@example.test', 77 ), 'GET', '/v1/recordings' );
+		const mine = await api( CUSTOMER( 'reel@example.test', 77 ), 'GET', '/v1/recordings' );
 		expect( mine.status ).toBe( 200 );
 		expect( ( mine.json!.recordings as Array< { id: number } > ).map( ( r ) => r.id ) ).toEqual( [ recordingId ] );
 		expect( ( mine.json!.recordings as Array< Record< string, unknown > > )[ 0 ] ).toMatchObject( { status: 'available', can_download: true, can_manage: false, has_transcript: true, has_poster: true, duration_seconds: 3 } );
 
 		const token = deriveAccessToken( SECRET, consultationId, 1 );
-		const guest = await call( site.ctx.app, { sub: 0 }, 'GET', `/v1/recordings?bkx_vc=${ token }` );
+		const guest = await api( { sub: 0 }, 'GET', `/v1/recordings?bkx_vc=${ token }` );
 		expect( ( guest.json!.recordings as Array< { id: number } > ).map( ( r ) => r.id ) ).toEqual( [ recordingId ] );
-		const guestLink = await call( site.ctx.app, { sub: 0 }, 'POST', `/v1/recordings/${ recordingId }/link?bkx_vc=${ token }`, {} );
+		const guestLink = await api( { sub: 0 }, 'POST', `/v1/recordings/${ recordingId }/link?bkx_vc=${ token }`, {} );
 		expect( guestLink.status ).toBe( 200 );
 
-		const host = await call( site.ctx.app, HOST( site.ids.provider ), 'GET', '/v1/recordings?search=physiotherapy' );
+		const host = await api( HOST( site.ids.provider ), 'GET', '/v1/recordings?search=physiotherapy' );
 		expect( ( host.json!.recordings as Array< Record< string, unknown > > ).map( ( r ) => r.id ) ).toEqual( [ recordingId ] );
 		expect( ( host.json!.recordings as Array< Record< string, unknown > > )[ 0 ]!.can_manage ).toBe( true );
-		const nothing = await call( site.ctx.app, HOST( site.ids.provider ), 'GET', '/v1/recordings?search=no-such-words' );
+		const nothing = await api( HOST( site.ids.provider ), 'GET', '/v1/recordings?search=no-such-words' );
 		expect( nothing.json!.recordings ).toEqual( [] );
 
 		const stranger = CUSTOMER( 'other@example.test', 78 );
-		expect( ( await call( site.ctx.app, stranger, 'GET', '/v1/recordings' ) ).json!.recordings ).toEqual( [] );
-		const refused = await call( site.ctx.app, stranger, 'POST', `/v1/recordings/${ recordingId }/link`, {} );
+		expect( ( await api( stranger, 'GET', '/v1/recordings' ) ).json!.recordings ).toEqual( [] );
+		const refused = await api( stranger, 'POST', `/v1/recordings/${ recordingId }/link`, {} );
 		expect( refused.status ).toBe( 403 );
 		expect( refused.json ).toMatchObject( { code: 'forbidden' } );
-		expect( ( await call( site.ctx.app, stranger, 'GET', `/v1/recordings/${ recordingId }` ) ).status ).toBe( 403 );
+		expect( ( await api( stranger, 'GET', `/v1/recordings/${ recordingId }` ) ).status ).toBe( 403 );
 		const manager = { sub: 90, caps: [ 'bkx_video_manage' ], roles: [ 'bkx_manager' ], email: 'manager@example.test' };
-		expect( ( await call( site.ctx.app, manager, 'POST', `/v1/recordings/${ recordingId }/link`, {} ) ).status ).toBe( 403 );
-		expect( ( await call( site.ctx.app, { sub: 0 }, 'GET', '/v1/recordings' ) ).status ).toBe( 401 );
+		expect( ( await api( manager, 'POST', `/v1/recordings/${ recordingId }/link`, {} ) ).status ).toBe( 403 );
+		expect( ( await api( { sub: 0 }, 'GET', '/v1/recordings' ) ).status ).toBe( 401 );
 		const otherToken = deriveAccessToken( SECRET, consultationId + 999, 1 );
-		expect( ( await call( site.ctx.app, { sub: 0 }, 'GET', `/v1/recordings?bkx_vc=${ otherToken }` ) ).status ).toBe( 401 );
+		expect( ( await api( { sub: 0 }, 'GET', `/v1/recordings?bkx_vc=${ otherToken }` ) ).status ).toBe( 401 );
 		// The customer cannot share or delete.
-		expect( ( await call( site.ctx.app, CUSTOMER( 'reel@example.test', 77 ), 'DELETE', `/v1/recordings/${ recordingId }` ) ).status ).toBe( 403 );
+		expect( ( await api( CUSTOMER( 'reel@example.test', 77 ), 'DELETE', `/v1/recordings/${ recordingId }` ) ).status ).toBe( 403 );
 	} );
 
 	it( 'keeps recordings private to the host unless shared when auto_send_recording is off', async () => {
-		const off = await call( site.ctx.app, ADMIN, 'PUT', '/v1/settings', { auto_send_recording: false } );
+		const off = await api( ADMIN, 'PUT', '/v1/settings', { auto_send_recording: false } );
 		expect( off.status ).toBe( 200 );
 		const customer = CUSTOMER( 'reel@example.test', 77 );
-		expect( ( await call( site.ctx.app, customer, 'GET', '/v1/recordings' ) ).json!.recordings ).toEqual( [] );
-		expect( ( await call( site.ctx.app, customer, 'POST', `/v1/recordings/${ recordingId }/link`, {} ) ).status ).toBe( 403 );
-		const shared = await call( site.ctx.app, HOST( site.ids.provider ), 'PUT', `/v1/recordings/${ recordingId }`, { shared_with_customer: true } );
+		expect( ( await api( customer, 'GET', '/v1/recordings' ) ).json!.recordings ).toEqual( [] );
+		expect( ( await api( customer, 'POST', `/v1/recordings/${ recordingId }/link`, {} ) ).status ).toBe( 403 );
+		const shared = await api( HOST( site.ids.provider ), 'PUT', `/v1/recordings/${ recordingId }`, { shared_with_customer: true } );
 		expect( shared.status ).toBe( 200 );
 		expect( shared.json ).toMatchObject( { shared_with_customer: true } );
-		expect( ( await call( site.ctx.app, customer, 'GET', '/v1/recordings' ) ).json!.recordings ).toHaveLength( 1 );
-		expect( ( await call( site.ctx.app, customer, 'PUT', `/v1/recordings/${ recordingId }`, { shared_with_customer: false } ) ).status ).toBe( 403 );
-		const bad = await call( site.ctx.app, HOST( site.ids.provider ), 'PUT', `/v1/recordings/${ recordingId }`, { shared_with_customer: 'yes' } );
+		expect( ( await api( customer, 'GET', '/v1/recordings' ) ).json!.recordings ).toHaveLength( 1 );
+		expect( ( await api( customer, 'PUT', `/v1/recordings/${ recordingId }`, { shared_with_customer: false } ) ).status ).toBe( 403 );
+		const bad = await api( HOST( site.ids.provider ), 'PUT', `/v1/recordings/${ recordingId }`, { shared_with_customer: 'yes' } );
 		expect( bad.status ).toBe( 400 );
-		expect( ( await call( site.ctx.app, ADMIN, 'PUT', '/v1/settings', { auto_send_recording: true } ) ).status ).toBe( 200 );
+		expect( ( await api( ADMIN, 'PUT', '/v1/settings', { auto_send_recording: true } ) ).status ).toBe( 200 );
 	} );
 
 	it( 'counts downloads and refuses them when disable_recording_download is on (admins excepted)', async () => {
 		const customer = CUSTOMER( 'reel@example.test', 77 );
-		const dl = await call( site.ctx.app, customer, 'POST', `/v1/recordings/${ recordingId }/link`, { download: true } );
+		const dl = await api( customer, 'POST', `/v1/recordings/${ recordingId }/link`, { download: true } );
 		expect( dl.status ).toBe( 200 );
 		const file = await media( String( dl.json!.url ) );
 		expect( file.headers[ 'content-disposition' ] ).toMatch( /^attachment; filename="consultation-\d+-recording-\d+\.mp4"$/ );
 		expect( ( await recordingsTable().where( 'id', recordingId ).first() ).download_count ).toBe( 1 );
-		expect( ( await call( site.ctx.app, ADMIN, 'PUT', '/v1/settings', { disable_recording_download: true } ) ).status ).toBe( 200 );
-		const refused = await call( site.ctx.app, customer, 'POST', `/v1/recordings/${ recordingId }/link`, { download: true } );
+		expect( ( await api( ADMIN, 'PUT', '/v1/settings', { disable_recording_download: true } ) ).status ).toBe( 200 );
+		const refused = await api( customer, 'POST', `/v1/recordings/${ recordingId }/link`, { download: true } );
 		expect( refused.status ).toBe( 403 );
 		expect( refused.json ).toMatchObject( { code: 'recording_download_disabled' } );
 		// Watching is still allowed.
-		expect( ( await call( site.ctx.app, customer, 'POST', `/v1/recordings/${ recordingId }/link`, {} ) ).status ).toBe( 200 );
-		expect( ( await call( site.ctx.app, ADMIN, 'POST', `/v1/recordings/${ recordingId }/link`, { download: true } ) ).status ).toBe( 200 );
+		expect( ( await api( customer, 'POST', `/v1/recordings/${ recordingId }/link`, {} ) ).status ).toBe( 200 );
+		expect( ( await api( ADMIN, 'POST', `/v1/recordings/${ recordingId }/link`, { download: true } ) ).status ).toBe( 200 );
 		expect( ( await recordingsTable().where( 'id', recordingId ).first() ).download_count ).toBe( 2 );
-		expect( ( await call( site.ctx.app, customer, 'POST', `/v1/recordings/${ recordingId }/link`, { kind: 'audio' } ) ).status ).toBe( 400 );
-		await call( site.ctx.app, ADMIN, 'PUT', '/v1/settings', { disable_recording_download: false } );
+		expect( ( await api( customer, 'POST', `/v1/recordings/${ recordingId }/link`, { kind: 'audio' } ) ).status ).toBe( 400 );
+		await api( ADMIN, 'PUT', '/v1/settings', { disable_recording_download: false } );
 	} );
 
 	it( 'applies a retried or repeated recording.completed once', async () => {
@@ -307,9 +341,9 @@ describe( 'recordings from Zoom', () => {
 		const row = await recordingsTable().where( 'consultation_id', made.consultationId ).first();
 		expect( row.status ).toBe( 'failed' );
 		expect( row.error ).toContain( 'Processing failed' );
-		const view = await call( site.ctx.app, HOST( site.ids.provider ), 'GET', `/v1/recordings/${ row.id }` );
+		const view = await api( HOST( site.ids.provider ), 'GET', `/v1/recordings/${ row.id }` );
 		expect( view.json ).toMatchObject( { status: 'failed', error: { code: 'recording_failed', message: 'Recording failed. Session data has been saved.' } } );
-		const link = await call( site.ctx.app, HOST( site.ids.provider ), 'POST', `/v1/recordings/${ row.id }/link`, {} );
+		const link = await api( HOST( site.ids.provider ), 'POST', `/v1/recordings/${ row.id }/link`, {} );
 		expect( link.status ).toBe( 502 );
 		expect( link.json ).toMatchObject( { code: 'recording_failed' } );
 		const after = await site.ctx.db.knex( `${ PREFIX }bkx_video_consultations` ).where( 'id', made.consultationId ).first();
@@ -318,14 +352,14 @@ describe( 'recordings from Zoom', () => {
 	} );
 
 	it( 'burns the watermark in when watermark_enabled is on', async () => {
-		expect( ( await call( site.ctx.app, ADMIN, 'PUT', '/v1/settings', { watermark_enabled: true } ) ).status ).toBe( 200 );
+		expect( ( await api( ADMIN, 'PUT', '/v1/settings', { watermark_enabled: true } ) ).status ).toBe( 200 );
 		const made = await recorded( 'marked@example.test' );
 		await deliver( zoomRecordingEvent( made.recording ) );
 		await settle( available( made.consultationId ) );
-		await call( site.ctx.app, ADMIN, 'PUT', '/v1/settings', { watermark_enabled: false } );
+		await api( ADMIN, 'PUT', '/v1/settings', { watermark_enabled: false } );
 		const row = await recordingsTable().where( 'consultation_id', made.consultationId ).first();
 		expect( row.status ).toBe( 'available' );
-		const link = await call( site.ctx.app, ADMIN, 'POST', `/v1/recordings/${ row.id }/link`, {} );
+		const link = await api( ADMIN, 'POST', `/v1/recordings/${ row.id }/link`, {} );
 		const marked = ( await media( String( link.json!.url ) ) ).body;
 		// Re-encoded (a remux would be byte-for-byte the plain one's stream), still H.264.
 		expect( Buffer.compare( marked, whole ) ).not.toBe( 0 );
@@ -370,9 +404,9 @@ describe( 'recordings from Zoom', () => {
 		await settle( available( made.consultationId ) );
 		const row = await recordingsTable().where( 'consultation_id', made.consultationId ).first();
 		const folder = join( site.ctx.config.dataDir, 'recordings', String( row.storage_key ) );
-		expect( ( await call( site.ctx.app, CUSTOMER( 'forget.me@example.test', 80 ), 'POST', '/v1/recordings/erase', { email: 'forget.me@example.test' } ) ).status ).toBe( 403 );
-		expect( ( await call( site.ctx.app, ADMIN, 'POST', '/v1/recordings/erase', { email: 'not an email' } ) ).status ).toBe( 400 );
-		const erased = await call( site.ctx.app, ADMIN, 'POST', '/v1/recordings/erase', { email: 'Forget.Me@example.test' } );
+		expect( ( await api( CUSTOMER( 'forget.me@example.test', 80 ), 'POST', '/v1/recordings/erase', { email: 'forget.me@example.test' } ) ).status ).toBe( 403 );
+		expect( ( await api( ADMIN, 'POST', '/v1/recordings/erase', { email: 'not an email' } ) ).status ).toBe( 400 );
+		const erased = await api( ADMIN, 'POST', '/v1/recordings/erase', { email: 'Forget.Me@example.test' } );
 		expect( erased ).toMatchObject( { status: 200, json: { deleted: 1 } } );
 		expect( await recordingsTable().where( 'consultation_id', made.consultationId ) ).toEqual( [] );
 		expect( existsSync( folder ) ).toBe( false );

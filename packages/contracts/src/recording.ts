@@ -44,6 +44,11 @@ export const RecordingListQuerySchema = z
 		consultation_id: z.coerce.number().int().positive().optional(),
 		search: z.string().trim().min( 1 ).max( 200 ).optional(),
 		bkx_vc: AccessTokenQuerySchema.shape.bkx_vc,
+		/**
+		 * Admins and PHP's system identity only: every recording (any status) of the consultations
+		 * booked with this e-mail address, as WordPress's personal data exporter needs them.
+		 */
+		customer_email: z.email().optional(),
 	} )
 	.strict();
 

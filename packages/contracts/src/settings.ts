@@ -126,6 +126,8 @@ export const SettingsSchema = z.object( {
 	end_meeting_on_host_leave: bool,
 	disable_recording_download: bool,
 	watermark_enabled: bool,
+	/** Keep each participant's IP address with their join (privacy: off unless the site needs it). */
+	store_participant_ip: bool,
 } );
 export type Settings = z.infer< typeof SettingsSchema >;
 export type SettingKey = keyof Settings;
@@ -220,6 +222,7 @@ export const DEFAULT_SETTINGS: Settings = {
 	end_meeting_on_host_leave: false,
 	disable_recording_download: false,
 	watermark_enabled: false,
+	store_participant_ip: false,
 };
 
 /** Write-only settings: encrypted at rest, never returned to a browser, never logged. */
@@ -282,5 +285,5 @@ export const SETTING_GROUPS: ReadonlyArray< { id: string; keys: ReadonlyArray< S
 	{ id: 'during', keys: [ 'show_timer', 'enable_whiteboard', 'enable_file_sharing', 'live_transcription', 'picture_in_picture' ] },
 	{ id: 'post_consultation', keys: [ 'auto_send_recording', 'recording_retention_days', 'enable_transcription', 'follow_up_enabled', 'feedback_enabled' ] },
 	{ id: 'payment', keys: [ 'require_payment_before_join', 'charge_per_minute', 'overage_charges', 'refund_on_no_show' ] },
-	{ id: 'security', keys: [ 'require_authentication', 'ip_whitelist', 'end_meeting_on_host_leave', 'disable_recording_download', 'watermark_enabled' ] },
+	{ id: 'security', keys: [ 'require_authentication', 'ip_whitelist', 'end_meeting_on_host_leave', 'disable_recording_download', 'watermark_enabled', 'store_participant_ip' ] },
 ];

@@ -577,8 +577,11 @@ export async function startZoomFake(options: ZoomFakeOptions = {}): Promise<Zoom
     return null;
   };
 
+  // Resolved once per users knob (each e-mail's id is a hash), not on every request.
+  let resolvedUsers: { specs: ZoomFakeUserSpec[]; users: ZoomFakeUser[] } | null = null;
   const findUser = (idOrEmail: string): ZoomFakeUser | undefined => {
-    const users = resolveUsers(knobs.users);
+    if (resolvedUsers?.specs !== knobs.users) resolvedUsers = { specs: knobs.users, users: resolveUsers(knobs.users) };
+    const users = resolvedUsers.users;
     if (idOrEmail === 'me') return knobs.acceptMe ? users[0] : undefined;
     const lower = idOrEmail.toLowerCase();
     return users.find((u) => u.id === idOrEmail || u.email.toLowerCase() === lower);
@@ -586,13 +589,14 @@ export async function startZoomFake(options: ZoomFakeOptions = {}): Promise<Zoom
 
   // --- rendering ------------------------------------------------------------------------------
 
+  // JSON.stringify escapes the sentinel's NUL as the six characters \u0000.
+  const quotedSentinel = JSON.stringify(idSentinel).slice(1, -1);
+  const sentinelId = new RegExp(`"${quotedSentinel.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}(\\d+)"`, 'g');
   const renderJson = (value: unknown): string => {
     const text = JSON.stringify(value);
-    // JSON.stringify escapes the sentinel's NUL as the six characters \u0000.
-    const quoted = JSON.stringify(idSentinel).slice(1, -1);
-    if (knobs.idFormat === 'string') return text.split(quoted).join('');
+    if (knobs.idFormat === 'string') return text.split(quotedSentinel).join('');
     // Replace the sentinel strings by bare digits, so ids beyond 2^53 stay exact on the wire.
-    return text.replace(new RegExp(`"${quoted.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}(\\d+)"`, 'g'), '$1');
+    return text.replace(sentinelId, '$1');
   };
   const wireId = (id: string): string => `${idSentinel}${id}`;
 

@@ -71,6 +71,7 @@ final class RouteRegistry {
 	public function get_route_classes(): array {
 		$routes = array(
 			new ConsultationsRoute( $this->client, $this->signer ),
+			new RecordingsRoute( $this->client, $this->signer ),
 			new SettingsRoute( $this->client, $this->signer ),
 			new PlatformsRoute( $this->client, $this->signer ),
 			new StatusRoute( $this->client, $this->signer ),

@@ -11,6 +11,7 @@ import type { Consultation, ConsultationsRepository } from '../repositories/cons
 import { buildInvite } from '../services/calendar';
 import type { MailMessage, Mailer } from '../services/mailer';
 import type { SettingsService } from '../services/settings-service';
+import type { Settings } from '@bkx-video/contracts';
 
 interface Deps {
 	consultations: ConsultationsRepository;
@@ -29,6 +30,20 @@ const escapeHtml = ( s: string ) =>
 export function joinLink( siteUrl: string, path: string, token?: string ): string {
 	const base = `${ siteUrl }${ path.startsWith( '/' ) ? path : `/${ path }` }`;
 	return token ? `${ base }?bkx_vc=${ encodeURIComponent( token ) }` : base;
+}
+
+/**
+ * The customer is told before the meeting when the platform records it by itself (issue 5:
+ * platforms record only once the customer was told; our own room asks for consent in the room).
+ * Zoom records automatically when auto_recording is on and its recording mode is not "none".
+ */
+export function recordingNotice( c: Pick< Consultation, 'platform' | 'recordingEnabled' >, settings: Settings ): string | null {
+	if ( ! c.recordingEnabled || c.platform !== 'zoom' || settings.zoom_recording === 'none' ) {
+		return null;
+	}
+	const days = settings.recording_retention_days;
+	const who = settings.auto_send_recording ? 'you and your provider' : 'your provider (who may share it with you)';
+	return `This consultation will be recorded. The recording is kept privately for ${ days } day${ days === 1 ? '' : 's' } and only ${ who } can watch it. Tell your provider at the start if you do not agree.`;
 }
 
 export function createConsultationMailJob( deps: Deps, kind: Kind ) {
@@ -75,15 +90,18 @@ export function createConsultationMailJob( deps: Deps, kind: Kind ) {
 			update: `Your video consultation "${ service }" has moved to ${ when }.`,
 			cancellation: `Your video consultation "${ service }" on ${ when } was cancelled.`,
 		}[ kind ];
+		const notice = kind === 'cancellation' ? null : recordingNotice( c, settings );
 		const message = ( to: string, name: string, url: string, key: string ): MailMessage => ( {
 			to: [ to ],
 			subject,
 			text:
 				`Hello ${ name },\n\n${ lead }\n\n` +
-				( kind === 'cancellation' ? '' : `Join here when it opens: ${ url }\n\nThe join page shows the time in your own timezone.\n` ),
+				( kind === 'cancellation' ? '' : `Join here when it opens: ${ url }\n\nThe join page shows the time in your own timezone.\n` ) +
+				( notice ? `\n${ notice }\n` : '' ),
 			html:
 				`<p>Hello ${ escapeHtml( name ) },</p><p>${ escapeHtml( lead ) }</p>` +
-				( kind === 'cancellation' ? '' : `<p><a href="${ escapeHtml( url ) }">Join your consultation</a></p><p>The join page shows the time in your own timezone.</p>` ),
+				( kind === 'cancellation' ? '' : `<p><a href="${ escapeHtml( url ) }">Join your consultation</a></p><p>The join page shows the time in your own timezone.</p>` ) +
+				( notice ? `<p><strong>${ escapeHtml( notice ) }</strong></p>` : '' ),
 			attachments: [
 				{
 					filename: kind === 'cancellation' ? 'cancel.ics' : 'invite.ics',

@@ -41,7 +41,7 @@ interface Deps {
 	clock: () => Date;
 	outboxPollSeconds: number;
 	reconcileIntervalSeconds: number;
-	/** Syncs at once (BKX_VIDEO_SYNC_CONCURRENCY); default 100. */
+	/** Syncs at once (BKX_VIDEO_SYNC_CONCURRENCY); default 200, a whole claim. */
 	concurrency?: number;
 	/**
 	 * How long a claimed job stays with this instance without a heartbeat (BKX_VIDEO_JOB_LEASE_SECONDS);
@@ -97,7 +97,7 @@ async function runBounded< T >( items: T[], max: number, limit: () => number, ha
 
 export function createWorkers( deps: Deps ) {
 	const { queue, sync, log, clock } = deps;
-	const concurrency = deps.concurrency ?? 100;
+	const concurrency = deps.concurrency ?? 200;
 	const jobLeaseSeconds = deps.jobLeaseSeconds ?? LEASE_SECONDS;
 	/**
 	 * Syncs allowed at once now, as TCP paces itself: all of them until a platform answers 429;

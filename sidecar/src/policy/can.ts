@@ -15,7 +15,8 @@ export type Action =
 	| 'consultation.join'
 	| 'recording.view'
 	| 'recording.manage'
-	| 'recording.erase';
+	| 'recording.erase'
+	| 'recording.export';
 
 /** What a recording decision needs to know about the recording. */
 export interface RecordingFacts {
@@ -82,6 +83,7 @@ export function can( identity: IdentityClaims, action: Action, role: ViewerRole 
 		case 'recording.manage':
 			return role === 'admin' || role === 'host';
 		case 'recording.erase':
+		case 'recording.export':
 			return has( identity, 'manage_options' ) || has( identity, 'bkx_video_system' );
 	}
 }

@@ -54,6 +54,21 @@ function run( bin: string, args: string[], timeoutMs: number ): Promise< { stdou
 	} );
 }
 
+/**
+ * Probes a recording as it came from the platform.
+ *
+ * @throws MediaError when it is not media ffprobe can read, or holds neither video nor audio.
+ */
+export async function probeSource( tools: MediaTools, file: string ): Promise< ProbeResult > {
+	const source = await probe( tools, file ).catch( ( error: unknown ) => {
+		throw new MediaError( `The recording file is not readable media: ${ error instanceof Error ? error.message : String( error ) }` );
+	} );
+	if ( ! source.video && ! source.audio ) {
+		throw new MediaError( 'The recording file holds neither video nor audio.' );
+	}
+	return source;
+}
+
 export async function probe( tools: MediaTools, file: string ): Promise< ProbeResult > {
 	const { stdout } = await run( tools.ffprobe, [ '-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file ], tools.timeoutMs );
 	const info = JSON.parse( stdout ) as {
@@ -86,13 +101,8 @@ export interface ProcessedMedia {
  * @param watermark text drawn in the lower right corner, or null.
  * @throws MediaError when the input is not usable media.
  */
-export async function makeStreamable( tools: MediaTools, input: string, output: string, watermark: string | null ): Promise< ProcessedMedia > {
-	const source = await probe( tools, input ).catch( ( error: unknown ) => {
-		throw new MediaError( `The recording file is not readable media: ${ error instanceof Error ? error.message : String( error ) }` );
-	} );
-	if ( ! source.video && ! source.audio ) {
-		throw new MediaError( 'The recording file holds neither video nor audio.' );
-	}
+export async function makeStreamable( tools: MediaTools, input: string, output: string, watermark: string | null, known?: ProbeResult ): Promise< ProcessedMedia > {
+	const source = known ?? ( await probeSource( tools, input ) );
 	const copyVideo = ! source.video || ( source.video.codec === 'h264' && ! watermark );
 	const copyAudio = ! source.audio || source.audio.codec === 'aac';
 	const args = [ '-y', '-v', 'error', '-i', input, '-map', '0:v:0?', '-map', '0:a:0?' ];
@@ -121,21 +131,19 @@ export async function makeStreamable( tools: MediaTools, input: string, output: 
 			await rm( textFile, { force: true } );
 		}
 	}
-	const result = await probe( tools, output );
-	return {
-		mimeType: source.video ? 'video/mp4' : 'audio/mp4',
-		durationSeconds: result.durationSeconds,
-		hasVideo: !! source.video,
-		remuxed: copyVideo && copyAudio,
-	};
+	const remuxed = copyVideo && copyAudio;
+	// A remux keeps every frame: the source's duration is the output's (one ffprobe run saved).
+	const durationSeconds = remuxed && source.durationSeconds !== null ? source.durationSeconds : ( await probe( tools, output ) ).durationSeconds;
+	return { mimeType: source.video ? 'video/mp4' : 'audio/mp4', durationSeconds, hasVideo: !! source.video, remuxed };
 }
 
-/** A JPEG poster from the video at about `atSeconds` (clamped into the video), at most 1280 wide. */
+/** A JPEG poster from the video at about one second in (or its middle, when shorter), at most 1280 wide. */
 export async function makePoster( tools: MediaTools, video: string, output: string, durationSeconds: number | null ): Promise< void > {
 	const at = durationSeconds ? Math.min( 1, durationSeconds / 2 ) : 0;
 	await run(
 		tools.ffmpeg,
-		[ '-y', '-v', 'error', '-ss', at.toFixed( 2 ), '-i', video, '-frames:v', '1', '-vf', "scale='min(1280,iw)':-2", '-q:v', '4', '-f', 'image2', output ],
+		// The key frame at or before that moment: no decoding up to it (platforms put key frames seconds apart).
+		[ '-y', '-v', 'error', '-noaccurate_seek', '-ss', at.toFixed( 2 ), '-i', video, '-frames:v', '1', '-vf', "scale='min(1280,iw)':-2", '-q:v', '4', '-f', 'image2', output ],
 		tools.timeoutMs
 	);
 }

@@ -26,7 +26,7 @@ import type { QueueRepository } from '../repositories/queue-repository';
 import type { Recording, RecordingsRepository } from '../repositories/recordings-repository';
 import { meetingOf } from '../services/booking-sync';
 import type { SettingsService } from '../services/settings-service';
-import { makePoster, makeStreamable, MediaError, vttText, type MediaTools } from './media';
+import { makePoster, makeStreamable, MediaError, probeSource, vttText, type MediaTools } from './media';
 import type { RecordingStore } from './store';
 
 /** Video (or, without one, audio) files become recordings; other file types are not kept. */
@@ -224,9 +224,16 @@ export function createRecordingsPipeline( deps: PipelineDeps ) {
 			const watermark = settings.watermark_enabled ? `${ new URL( deps.siteUrl ).host } · #${ recording.consultationId }` : null;
 			let stored: { size: number; posterSize: number | null; mimeType: string; duration: number | null };
 			try {
-				const media = await makeStreamable( deps.tools, source, out, watermark );
+				const found = await probeSource( deps.tools, source );
+				// The poster comes from the source, beside the main ffmpeg run (two cores, two processes).
+				// A watermarked recording's poster is taken from the output, so it shows the mark too.
+				const posterFromSource = found.video && ! watermark ? makePoster( deps.tools, source, poster, found.durationSeconds ) : null;
+				posterFromSource?.catch( () => undefined );
+				const media = await makeStreamable( deps.tools, source, out, watermark, found );
 				context.heartbeat();
-				if ( media.hasVideo ) {
+				if ( posterFromSource ) {
+					await posterFromSource;
+				} else if ( media.hasVideo ) {
 					await makePoster( deps.tools, out, poster, media.durationSeconds );
 				}
 				const key = store.unwrap( recording.wrappedKey );

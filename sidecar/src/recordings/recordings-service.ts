@@ -76,17 +76,27 @@ export function createRecordingsService( deps: Deps ) {
 	}
 
 	return {
-		/** The viewer's recordings, newest first (customers: finished and shared ones only). */
-		async list( identity: IdentityClaims, query: { consultationId?: number; search?: string; accessToken?: string } ): Promise< RecordingView[] > {
+		/**
+		 * The viewer's recordings, newest first (customers: finished and shared ones only). With
+		 * `customerEmail` (admins and the system only, for WordPress's personal data exporter): every
+		 * recording of that customer's consultations.
+		 *
+		 * @throws AppError unauthenticated (401), forbidden (403) for `customerEmail` without the right.
+		 */
+		async list( identity: IdentityClaims, query: { consultationId?: number; search?: string; accessToken?: string; customerEmail?: string } ): Promise< RecordingView[] > {
+			const exporting = query.customerEmail !== undefined;
+			if ( exporting && ! can( identity, 'recording.export' ) ) {
+				throw new AppError( 'forbidden', { message: 'Only administrators can export personal data.' } );
+			}
 			const settings = await deps.settings.get();
 			const tokenConsultationId = query.accessToken ? await deps.accessTokens.resolve( query.accessToken ) : null;
-			if ( identity.sub === 0 && ! tokenConsultationId ) {
+			if ( identity.sub === 0 && ! tokenConsultationId && ! exporting ) {
 				throw new AppError( 'unauthenticated', { message: 'Please log in to see your recordings.' } );
 			}
-			const admin = can( identity, 'settings.read' );
+			const admin = can( identity, 'settings.read' ) || exporting;
 			const rows = await recordings.listVisible(
 				{ all: admin, userId: identity.sub, email: identity.email ?? null, tokenConsultationId, customersSeeAll: settings.auto_send_recording },
-				{ consultationId: query.consultationId, search: query.search, limit: 200 }
+				{ consultationId: query.consultationId, search: query.search, customerEmail: query.customerEmail, limit: 200 }
 			);
 			return rows.map( ( r ) => {
 				const role = admin ? 'admin' : r.hostId === identity.sub && identity.sub > 0 ? 'host' : 'customer';

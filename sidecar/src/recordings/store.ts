@@ -100,33 +100,46 @@ export function createRecordingStore( dir: string, masterKey: Buffer ): Recordin
 			header[ 4 ] = VERSION;
 			header.writeUInt32BE( CHUNK, 8 );
 			header.writeBigUInt64BE( BigInt( size ), 12 );
-			await out.write( header, 0, HEADER, 0 );
+			// Sealed chunks are written in batches of about 4 MB: one write per batch, not per chunk.
+			const batch: Buffer[] = [ header ];
+			let batched = HEADER;
+			const flush = async () => {
+				if ( batched ) {
+					await out.write( batch.length === 1 ? batch[ 0 ]! : Buffer.concat( batch, batched ) );
+					batch.length = 0;
+					batched = 0;
+				}
+			};
 			const total = chunkCount( size );
 			let index = 0;
-			let position = HEADER;
-			let pending: Buffer = Buffer.alloc( 0 );
 			let seen = 0;
 			const seal = async ( plain: Buffer ) => {
-				const last = index === total - 1;
 				const cipher = createCipheriv( 'aes-256-gcm', key, nonce( index ) );
-				cipher.setAAD( aad( index, last ) );
-				const sealed = Buffer.concat( [ cipher.update( plain ), cipher.final(), cipher.getAuthTag() ] );
-				await out.write( sealed, 0, sealed.length, position );
-				position += sealed.length;
+				cipher.setAAD( aad( index, index === total - 1 ) );
+				batch.push( cipher.update( plain ), cipher.final(), cipher.getAuthTag() );
+				batched += plain.length + TAG;
 				index++;
+				if ( batched >= 4 * 1024 * 1024 ) {
+					await flush();
+				}
 			};
+			let pending: Buffer = Buffer.alloc( 0 );
 			for await ( const piece of chunks ) {
 				seen += piece.length;
 				pending = pending.length ? Buffer.concat( [ pending, piece ] ) : piece;
-				while ( pending.length >= CHUNK && index < total - 1 ) {
-					await seal( pending.subarray( 0, CHUNK ) );
-					pending = pending.subarray( CHUNK );
+				let at = 0;
+				while ( pending.length - at >= CHUNK && index < total - 1 ) {
+					await seal( pending.subarray( at, at + CHUNK ) );
+					at += CHUNK;
 				}
+				pending = pending.subarray( at );
 			}
 			if ( seen !== size ) {
 				throw new Error( `The file changed while it was stored (${ seen } bytes read, ${ size } expected).` );
 			}
 			await seal( pending );
+			await flush();
+			// On disk before the work file is deleted and the recording is called available.
 			await out.sync();
 		} catch ( error ) {
 			await out.close();
@@ -149,7 +162,7 @@ export function createRecordingStore( dir: string, masterKey: Buffer ): Recordin
 		},
 		async put( storageKey, kind, dataKey, source ) {
 			const { size } = await stat( source );
-			return write( storageKey, kind, dataKey, createReadStream( source, { highWaterMark: CHUNK } ), size );
+			return write( storageKey, kind, dataKey, createReadStream( source, { highWaterMark: 1024 * 1024 } ), size );
 		},
 		async putBuffer( storageKey, kind, dataKey, data ) {
 			return write( storageKey, kind, dataKey, ( async function* () {

@@ -231,7 +231,7 @@ export function createRecordingsRepository( knex: Knex, t: Tables ) {
 		},
 
 		/** What the viewer may see, newest first; `search` matches the transcript and the customer's name. */
-		async listVisible( viewer: RecordingViewer, o: { consultationId?: number; search?: string; limit: number } ): Promise< RecordingListItem[] > {
+		async listVisible( viewer: RecordingViewer, o: { consultationId?: number; search?: string; customerEmail?: string; limit: number } ): Promise< RecordingListItem[] > {
 			const q = knex( { r: t.recordings } )
 				.join( { c: t.consultations }, 'c.id', 'r.consultation_id' )
 				.select( [
@@ -275,6 +275,10 @@ export function createRecordingsRepository( knex: Knex, t: Tables ) {
 			}
 			if ( o.consultationId ) {
 				q.where( 'r.consultation_id', o.consultationId );
+			}
+			if ( o.customerEmail ) {
+				// The same match as listForCustomerEmail (what a deletion request removes).
+				q.whereRaw( 'LOWER(c.customer_email) = ?', [ o.customerEmail.trim().toLowerCase() ] );
 			}
 			if ( o.search ) {
 				const like = `%${ o.search.replace( /[\\%_]/g, ( c ) => `\\${ c }` ) }%`;

@@ -12,6 +12,7 @@ import type { AccessTokensRepository } from '../repositories/access-tokens-repos
 import { CLOSED_BOOKING_STATUSES, type BookingsRepository } from '../repositories/bookings-repository';
 import type { Consultation, ConsultationsRepository } from '../repositories/consultations-repository';
 import { meetingOf } from './booking-sync';
+import type { JoinClient } from './join-events';
 import type { SettingsService } from './settings-service';
 
 export function joinWindow( c: Pick< Consultation, 'scheduledStart' | 'scheduledEnd' >, settings: Settings ) {
@@ -22,7 +23,7 @@ export function joinWindow( c: Pick< Consultation, 'scheduledStart' | 'scheduled
 }
 
 export function joinState(
-	c: Pick< Consultation, 'status' | 'scheduledStart' | 'scheduledEnd' >,
+	c: Pick< Consultation, 'status' | 'scheduledStart' | 'scheduledEnd' | 'actualEnd' >,
 	settings: Settings,
 	now: Date,
 	window: ReturnType< typeof joinWindow > = joinWindow( c, settings )
@@ -30,7 +31,8 @@ export function joinState(
 	if ( c.status === 'cancelled' || c.status === 'failed' ) {
 		return 'cancelled';
 	}
-	if ( c.status === 'completed' || c.status === 'no_show' || now > window.closesAt ) {
+	// A no-show whose meeting still runs stays open: a late customer may still come (and undo it).
+	if ( c.status === 'completed' || ( c.status === 'no_show' && c.actualEnd !== null ) || now > window.closesAt ) {
 		return 'ended';
 	}
 	return now < window.opensAt ? 'too_early' : 'open';
@@ -46,6 +48,8 @@ interface Deps {
 	cacheTtlSeconds: number;
 	/** Called when join finds a booking closed that its consultation does not know about yet. */
 	onStaleBooking?: ( bookingId: number ) => void;
+	/** Records a successful join (our own join events, services/join-events.ts); its failure fails the join. */
+	onJoined?: ( c: Consultation, role: ViewerRole, identity: IdentityClaims, client: JoinClient, settings: Settings, closesAt: Date ) => Promise< void >;
 }
 
 export function createConsultationsService( deps: Deps ) {
@@ -155,7 +159,7 @@ export function createConsultationsService( deps: Deps ) {
 		 * @throws AppError meeting_not_open (409, with opens_at), meeting_ended (410),
 		 *   meeting_cancelled (410), forbidden, platform_unavailable (503).
 		 */
-		async join( identity: IdentityClaims, id: number, accessToken?: string ): Promise< JoinResponse > {
+		async join( identity: IdentityClaims, id: number, accessToken?: string, client: JoinClient = {} ): Promise< JoinResponse > {
 			const { consultation, role, settings } = await authorize( identity, id, accessToken );
 			if ( ! can( identity, 'consultation.join', role ) ) {
 				throw new AppError( 'forbidden' );
@@ -191,20 +195,22 @@ export function createConsultationsService( deps: Deps ) {
 				role === 'customer'
 					? { id: `customer-${ consultation.bookingId }`, name: consultation.customerName ?? '', email: consultation.customerEmail ?? '' }
 					: { id: `wp-${ identity.sub }`, name: identity.name ?? '', email: identity.email ?? '' };
+			let link;
 			try {
-				const link = await platform.getJoinUrl( meetingOf( consultation ), { role: isHost ? 'host' : 'participant', user }, closesAt );
-				return {
-					join_url: link.url,
-					platform: consultation.platform,
-					role: isHost ? 'host' : 'participant',
-					expires_at: link.expiresAt ? link.expiresAt.toISOString() : null,
-				};
+				link = await platform.getJoinUrl( meetingOf( consultation ), { role: isHost ? 'host' : 'participant', user }, closesAt );
 			} catch ( error ) {
 				if ( error instanceof PlatformError ) {
 					throw new AppError( 'platform_unavailable', { cause: error, retryAfter: error.retryAfterSeconds ?? 30 } );
 				}
 				throw error;
 			}
+			await deps.onJoined?.( consultation, role, identity, client, settings, closesAt );
+			return {
+				join_url: link.url,
+				platform: consultation.platform,
+				role: isHost ? 'host' : 'participant',
+				expires_at: link.expiresAt ? link.expiresAt.toISOString() : null,
+			};
 		},
 	};
 }

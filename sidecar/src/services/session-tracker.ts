@@ -17,6 +17,8 @@ import type { Tables } from '../db/tables';
 import type { Consultation, ConsultationsRepository, SessionPatch } from '../repositories/consultations-repository';
 import type { Participant, ParticipantRole, ParticipantsRepository } from '../repositories/participants-repository';
 import type { QueueRepository } from '../repositories/queue-repository';
+import { joinWindow } from './consultations-service';
+import { SELF_TRACKED } from './join-events';
 import type { SettingsService } from './settings-service';
 
 export interface SessionParticipant {
@@ -32,8 +34,20 @@ export interface SessionParticipant {
 }
 
 export type SessionEvent =
-	| { kind: 'started' | 'ended'; at: Date }
-	| { kind: 'joined' | 'left'; at: Date; participant: SessionParticipant };
+	| { kind: 'started'; at: Date }
+	/**
+	 * `inferred`: nobody told us the end (our own join events only, see {@link closeUntracked}):
+	 * stays without a known leave keep no leave time, no overtime is claimed, and the end is
+	 * flagged `end_inferred` in the metadata.
+	 */
+	| { kind: 'ended'; at: Date; inferred?: boolean }
+	/**
+	 * `clicked`: one of our own join events (a click on Join, not a platform's event): a person
+	 * who is still in a stay is not joining again, so it adds no stay (clicks repeat; a platform
+	 * sends one join per stay).
+	 */
+	| { kind: 'joined'; at: Date; participant: SessionParticipant; clicked?: boolean }
+	| { kind: 'left'; at: Date; participant: SessionParticipant };
 
 export type SessionOutcome = 'applied' | 'duplicate' | 'not_found';
 
@@ -59,15 +73,25 @@ export interface SessionTrackerDeps {
 /**
  * Whether we learn who joined a meeting on this platform: Zoom tells us by webhook once its secret
  * token is set. Teams tells us only for a meeting whose Graph subscription watched it from before
- * its start without a gap (`teamsWatched`, services/teams-subscriptions.ts). Google Meet and Jitsi
- * (until our own join events are) do not. A consultation whose attendance is not known is never
- * called a no-show.
+ * its start without a gap (`teamsWatched`, services/teams-subscriptions.ts). Jitsi with JWT on:
+ * the room admits only the tokens our Join mints, so our own join events see everyone. Google
+ * Meet does not: its link is the same for everyone and never expires, so once opened (bookmarked,
+ * or taken from the Google Calendar entry) it leads into the meeting without us, and Calendar
+ * tells nothing about attendance. A consultation whose attendance is not known is never called a
+ * no-show.
  */
 export function attendanceKnown( platform: Consultation[ 'platform' ], settings: Settings, teamsWatched = false ): boolean {
-	if ( platform === 'zoom' ) {
-		return settings.zoom_webhook_secret.length > 0;
+	switch ( platform ) {
+		case 'zoom':
+			return settings.zoom_webhook_secret.length > 0;
+		case 'teams':
+			return teamsWatched;
+		case 'jitsi':
+			// Without JWT the room is open to anyone with its address, joins we never see.
+			return settings.jitsi_jwt_enabled && settings.jitsi_app_id.length > 0 && settings.jitsi_app_secret.length > 0;
+		default:
+			return false;
 	}
-	return platform === 'teams' && teamsWatched;
 }
 
 export function createSessionTracker( deps: SessionTrackerDeps ) {
@@ -79,10 +103,14 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 		attendanceKnown( c.platform, settings ?? ( await deps.settings.get() ), c.platform === 'teams' && deps.teamsWatched ? await deps.teamsWatched( c ) : false );
 
 	/** Stores a join or leave; returns false when it was already stored. */
-	async function recordStay( consultationId: number, kind: 'joined' | 'left', at: Date, p: SessionParticipant & { role: ParticipantRole }, endedAt: Date | null, now: Date ): Promise< boolean > {
+	async function recordStay( consultationId: number, kind: 'joined' | 'left', at: Date, p: SessionParticipant & { role: ParticipantRole }, endedAt: Date | null, now: Date, clicked = false ): Promise< boolean > {
 		const stays = await participants.listStays( consultationId, p.key );
 		if ( kind === 'joined' ) {
 			if ( stays.some( ( s ) => same( s.joinTime, at ) ) ) {
+				return false;
+			}
+			// Another click while the stay goes on; after a leave it is a reconnect (a new stay).
+			if ( clicked && stays.some( ( s ) => s.joinTime && s.joinTime <= at && ! s.leaveTime ) ) {
 				return false;
 			}
 			// Its leave came first: the stay without a join that ended after this moment.
@@ -135,7 +163,7 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 		if ( event.kind === 'joined' || event.kind === 'left' ) {
 			const p = event.participant;
 			const role = p.role ?? ( p.email && c.customerEmail && p.email.toLowerCase() === c.customerEmail.toLowerCase() ? 'participant' : 'guest' );
-			changed = await recordStay( c.id, event.kind, event.at, { ...p, role }, c.actualEnd, now );
+			changed = await recordStay( c.id, event.kind, event.at, { ...p, role }, c.actualEnd, now, event.kind === 'joined' && event.clicked === true );
 			patch.recountParticipants = changed;
 			// The customer came after all (late, or their join was delivered late): not a no-show.
 			if ( c.status === 'no_show' && ( await participants.someoneBesidesHostJoined( c.id ) ) ) {
@@ -146,8 +174,9 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 			if ( ! c.actualEnd || event.at > c.actualEnd ) {
 				patch.actualEnd = event.at;
 			}
-			// Whoever was still in the meeting left when it ended.
-			for ( const s of ( await participants.listOpen( c.id ) ).filter( ( s ) => s.joinTime && s.joinTime <= event.at ) ) {
+			// Whoever was still in the meeting left when it ended (unless the end is only inferred:
+			// then when they left is not known, and is not claimed).
+			for ( const s of event.inferred ? [] : ( await participants.listOpen( c.id ) ).filter( ( s ) => s.joinTime && s.joinTime <= event.at ) ) {
 				await participants.setTimes( s.id, { joinTime: s.joinTime, leaveTime: event.at } );
 				changed = true;
 			}
@@ -158,7 +187,12 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 			}
 			const end = patch.actualEnd ?? c.actualEnd ?? event.at;
 			const over = end.getTime() - c.scheduledEnd.getTime();
-			if ( over > OVERTIME_GRACE_MS && c.metadata.overtime_minutes !== Math.round( over / 60000 ) ) {
+			if ( event.inferred ) {
+				// Overtime needs a known end; an inferred one only says the session is over.
+				if ( patch.actualEnd && c.metadata.end_inferred !== true ) {
+					patch.metadata = { ...c.metadata, end_inferred: true };
+				}
+			} else if ( over > OVERTIME_GRACE_MS && c.metadata.overtime_minutes !== Math.round( over / 60000 ) ) {
 				patch.metadata = { ...c.metadata, overtime_minutes: Math.round( over / 60000 ) };
 			}
 		}
@@ -204,6 +238,12 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 		if ( ! c || c.scheduledStart.toISOString() !== start || ! [ 'scheduled', 'in_progress' ].includes( c.status ) || ! ( await knownFor( c, settings ) ) ) {
 			return 'skipped';
 		}
+		// Run after the join window closed (the sidecar was down, or the booking was restored after
+		// its slot): whether it could be joined all along is not known, so nothing is judged.
+		if ( now > joinWindow( c, settings ).closesAt ) {
+			log.info( { consultationId: c.id }, 'no-show check ran after the join window; not judged' );
+			return 'skipped';
+		}
 		const list = await participants.listForConsultation( c.id );
 		const joined = ( role: 'host' | 'other' ) => list.some( ( s ) => s.joinTime && ( role === 'host' ? s.role === 'host' : s.role !== 'host' ) );
 		const customerAbsent = ! joined( 'other' );
@@ -225,8 +265,44 @@ export function createSessionTracker( deps: SessionTrackerDeps ) {
 		return 'no_show';
 	}
 
+	/**
+	 * `session.close`, planned by our own join events at the end of the join window: a session on a
+	 * platform that sends us nothing (Jitsi, Meet, the built-in room) that no one has closed ends
+	 * now, as an inferred end (see {@link SessionEvent}) at the later of the slot's end and the last
+	 * join or leave we saw. A window that moved later is planned again for its new end.
+	 */
+	async function closeUntracked( consultationId: number ): Promise< 'closed' | 'later' | 'skipped' > {
+		const now = clock();
+		const first = await consultations.findById( consultationId, { fresh: true } );
+		if ( ! first?.meetingId || ! SELF_TRACKED.has( first.platform ) ) {
+			return 'skipped';
+		}
+		const { closesAt } = joinWindow( first, await deps.settings.get() );
+		if ( now < closesAt ) {
+			await deps.queue.enqueueJob( 'session.close', { consultationId }, `session.close:${ consultationId }:${ closesAt.getTime() }`, closesAt, now );
+			return 'later';
+		}
+		return locks.run( meetingLock( first.platform, first.meetingId ), async () => {
+			const c = await consultations.findById( consultationId, { fresh: true } );
+			// Closed already (a platform told the end, or cancelled), or nobody ever came.
+			if ( ! c?.meetingId || c.actualEnd || ! c.actualStart || ! [ 'in_progress', 'no_show' ].includes( c.status ) ) {
+				return 'skipped';
+			}
+			const seen = ( await participants.listForConsultation( c.id ) ).flatMap( ( s ) => [ s.joinTime, s.leaveTime ] ).filter( ( d ): d is Date => d !== null );
+			const end = new Date( Math.max( c.scheduledEnd.getTime(), ...seen.map( ( d ) => d.getTime() ) ) );
+			await apply( async () => c, { kind: 'ended', at: end, inferred: true } );
+			return 'closed';
+		} );
+	}
+
 	return {
 		checkNoShow,
+		closeUntracked,
+
+		/** Whether this person is in a stay that has no leave yet (a repeated Join click changes nothing then). */
+		async inStay( consultationId: number, key: string ): Promise< boolean > {
+			return ( await participants.listStays( consultationId, key ) ).some( ( s ) => s.joinTime && ! s.leaveTime );
+		},
 
 		/**
 		 * Applies one event to the consultation whose meeting on `platform` this is (webhooks); the

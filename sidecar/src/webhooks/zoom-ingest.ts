@@ -9,6 +9,7 @@ import { AppError } from '../errors';
 import type { QueueRepository } from '../repositories/queue-repository';
 import type { WebhookEventsRepository } from '../repositories/webhook-events-repository';
 import type { SessionEvent, SessionParticipant, SessionTracker } from '../services/session-tracker';
+import { ZoomRecordingSchema } from '../platforms/zoom/schemas';
 import type { RecordingsPipeline } from '../recordings/pipeline';
 import type { SettingsService } from '../services/settings-service';
 import {
@@ -93,6 +94,9 @@ export function createZoomIngest( deps: ZoomIngestDeps ) {
 			}
 			if ( envelope.event.startsWith( 'meeting.' ) && ! ZoomMeetingObjectSchema.safeParse( envelope.payload.object ).success ) {
 				throw new AppError( 'invalid_request', { message: `The ${ envelope.event } event has no meeting object with an id.` } );
+			}
+			if ( envelope.event.startsWith( 'recording.' ) && ! ZoomRecordingSchema.safeParse( envelope.payload.object ).success ) {
+				throw new AppError( 'invalid_request', { message: `The ${ envelope.event } event has no recording object (id, uuid and recording_files).` } );
 			}
 			const key = zoomEventKey( envelope, body );
 			// Zoom retries within 85 minutes; the instance remembers what it took recently and answers

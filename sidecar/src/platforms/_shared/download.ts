@@ -6,9 +6,7 @@
  * answers 200 and the file starts over). Redirects to storage are followed by hand so the bearer
  * token never goes to another host. The caller checks the final size.
  */
-import { createWriteStream } from 'node:fs';
-import { stat, truncate } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { open, stat } from 'node:fs/promises';
 
 import { request, type Dispatcher } from 'undici';
 
@@ -63,24 +61,25 @@ export async function downloadToFile(
 			const code = res.statusCode === 403 ? 'unauthorized' : codeForStatus( res.statusCode );
 			throw new PlatformError( code, `The recording download was refused (HTTP ${ res.statusCode }): ${ text.slice( 0, 200 ) }`, { status: res.statusCode } );
 		}
-		// 206 continues where we stopped; 200 is the whole file again.
+		// 206 continues where we stopped; 200 is the whole file again. Each piece is on disk before
+		// the next is read, so when the connection breaks everything received is kept for the retry.
 		const resume = res.statusCode === 206 && have > 0;
-		if ( ! resume && have > 0 ) {
-			await truncate( dest, 0 );
-		}
 		let size = resume ? have : 0;
 		let reported = size;
-		res.body.on( 'data', ( chunk: Buffer ) => {
-			size += chunk.length;
-			if ( o.onProgress && size - reported >= 256 * 1024 ) {
-				reported = size;
-				o.onProgress( size );
-			}
-		} );
+		const file = await open( dest, resume ? 'a' : 'w' );
 		try {
-			await pipeline( res.body, createWriteStream( dest, { flags: resume ? 'a' : 'w' } ) );
+			for await ( const chunk of res.body as AsyncIterable< Buffer > ) {
+				await file.write( chunk );
+				size += chunk.length;
+				if ( o.onProgress && size - reported >= 256 * 1024 ) {
+					reported = size;
+					o.onProgress( size );
+				}
+			}
 		} catch ( error ) {
 			throw new PlatformError( 'unavailable', `The recording download broke off after ${ size } bytes; it resumes from there.`, { cause: error, transport: true } );
+		} finally {
+			await file.close();
 		}
 		return { size, fetched: size - ( resume ? have : 0 ) };
 	}

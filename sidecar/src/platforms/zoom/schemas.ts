@@ -67,7 +67,7 @@ export const ZoomRecordingSchema = z
 		id: z.union( [ z.number(), z.string() ] ).transform( ( v ) => String( v ) ),
 		uuid: z.string(),
 		download_access_token: z.string().optional(),
-		recording_files: z.array( ZoomRecordingFileSchema ).default( [] ),
+		recording_files: z.array( ZoomRecordingFileSchema ),
 	} )
 	.loose();
 export type ZoomRecording = z.infer< typeof ZoomRecordingSchema >;

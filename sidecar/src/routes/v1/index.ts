@@ -50,7 +50,12 @@ export default async function v1Routes( app: FastifyInstance ) {
 	app.post( '/consultations/:id/join', async ( request ): Promise< JoinResponse > => {
 		const { id } = parse( ConsultationIdParamsSchema, request.params );
 		const query = parse( AccessTokenQuerySchema, request.query );
-		return app.services.consultations.join( request.identity, id, query.bkx_vc );
+		// The proxy forwards the browser's User-Agent and address (our own join events record them).
+		const forwarded = request.headers[ 'x-forwarded-for' ];
+		return app.services.consultations.join( request.identity, id, query.bkx_vc, {
+			userAgent: request.headers[ 'user-agent' ] ?? null,
+			forwardedFor: Array.isArray( forwarded ) ? forwarded[ 0 ] : forwarded ?? null,
+		} );
 	} );
 
 	// The booking form's "Video platform" field (allow_platform_selection): what a customer may pick.

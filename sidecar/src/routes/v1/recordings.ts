@@ -23,7 +23,8 @@ export default async function recordingRoutes( app: FastifyInstance ) {
 
 	app.get( '/recordings', async ( request ): Promise< RecordingList > => {
 		const query = parse( RecordingListQuerySchema, request.query );
-		return { recordings: await service().list( request.identity, { consultationId: query.consultation_id, search: query.search, accessToken: query.bkx_vc } ) };
+		const filters = { consultationId: query.consultation_id, search: query.search, accessToken: query.bkx_vc, customerEmail: query.customer_email };
+		return { recordings: await service().list( request.identity, filters ) };
 	} );
 
 	app.get( '/recordings/:id', async ( request ): Promise< RecordingView > => {
