@@ -14,6 +14,7 @@ import type { IdentityClaims, PlatformId, Settings, ViewerRole } from '@bkx-vide
 
 import type { Consultation } from '../repositories/consultations-repository';
 import type { QueueRepository } from '../repositories/queue-repository';
+import { createTtlCache } from '../ttl-cache';
 import type { SessionParticipant, SessionTracker } from './session-tracker';
 
 /** Platforms without session events of their own: our join events are their session data. */
@@ -72,6 +73,12 @@ interface Deps {
 
 export function createJoinEvents( deps: Deps ) {
 	const { tracker, queue, clock } = deps;
+	/**
+	 * Joins this instance recorded lately, by consultation version: a click storm (or a customer
+	 * clicking again) costs no database work, and clicks arriving together share one recording. A
+	 * change to the consultation (a leave, the end) makes a new version, so the next click counts.
+	 */
+	const recent = createTtlCache< string, void >( { ttlSeconds: 60, clock, maxEntries: 20_000 } );
 	return {
 		/**
 		 * Records a successful join of `role` (after the link was minted): the `session.close` job at
@@ -94,14 +101,17 @@ export function createJoinEvents( deps: Deps ) {
 				deviceType: deviceType( client.userAgent ),
 				ipAddress: settings.store_participant_ip ? clientIp( client.forwardedFor ) : null,
 			};
-			// A repeated click (the usual case in a join storm): one shared read, no lock, no write.
-			if ( c.status === 'in_progress' && ( await tracker.inStay( c.id, participant.key ) ) ) {
-				return;
-			}
-			const now = clock();
-			// The close job first: a stay, once stored, always has one (the shortcut above relies on it).
-			await queue.enqueueJob( 'session.close', { consultationId: c.id }, `session.close:${ c.id }:${ closesAt.getTime() }`, closesAt, now );
-			await tracker.applyToMeeting( c.platform, c.meetingId, { kind: 'joined', at: now, participant, clicked: true } );
+			const meetingId = c.meetingId;
+			await recent.get( `${ c.id }:${ participant.key }:${ c.updatedAt.getTime() }`, async () => {
+				// A repeated click seen by another instance: one shared read, no lock, no write.
+				if ( c.status === 'in_progress' && ( await tracker.inStay( c.id, participant.key ) ) ) {
+					return;
+				}
+				const now = clock();
+				// The close job first: a stay, once stored, always has one (the shortcut above relies on it).
+				await queue.enqueueJob( 'session.close', { consultationId: c.id }, `session.close:${ c.id }:${ closesAt.getTime() }`, closesAt, now );
+				await tracker.applyToMeeting( c.platform, meetingId, { kind: 'joined', at: now, participant, clicked: true } );
+			} );
 		},
 	};
 }
