@@ -13,6 +13,12 @@
  *     BENCH_STEADY_BOOKINGS, default 200), each with its outbox row and nudge as the plugin sends
  *     them: the latency a customer sees when the sidecar keeps up.
  *
+ * Each run also reports the CPU time per booking of the sidecar process and of this one (the Zoom
+ * fake and the poller), from /proc and process.cpuUsage(), from the outbox INSERT until the last
+ * meeting is seen: on a shared machine these vary less than the wall-clock figures. A fresh sidecar
+ * spends a good part of its CPU in V8 compiling the hot paths on its helper threads during the
+ * first burst; BENCH_DEBUG=1 shows its JavaScript thread apart.
+ *
  * Every database is fresh and dropped at the end; the whole run aborts after
  * BENCH_TIMEOUT_SECONDS (default 180). BENCH_BOOKINGS changes the burst size, BENCH_RUNS=a,b,c
  * picks runs, BENCH_DEBUG=1 splits each latency into "row written → create reached Zoom" and
@@ -21,6 +27,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -72,6 +79,21 @@ async function freePort(): Promise< number > {
 
 const sleep = ( ms: number ) => new Promise( ( resolve ) => setTimeout( resolve, ms ) );
 
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux; NaN elsewhere). With
+ * `mainThread`, only its JavaScript thread's (without V8's compiler and GC helper threads).
+ */
+function cpuMsOf( pid: number | undefined, mainThread = false ): number {
+	try {
+		// Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+		const fields = readFileSync( mainThread ? `/proc/${ pid }/task/${ pid }/stat` : `/proc/${ pid }/stat`, 'utf8' ).split( ') ' )[ 1 ]!.split( ' ' );
+		// In clock ticks, which Linux reports at 100 per second (USER_HZ) whatever the kernel's HZ.
+		return ( ( Number( fields[ 11 ] ) + Number( fields[ 12 ] ) ) * 1000 ) / 100;
+	} catch {
+		return NaN;
+	}
+}
+
 function percentile( sorted: number[], p: number ): number {
 	if ( ! sorted.length ) {
 		return NaN;
@@ -91,6 +113,9 @@ interface Outcome {
 	backlog: number;
 	latencies: number[];
 	seconds: number;
+	/** CPU ms of the sidecar process and of this one (the fake, the poller) while the bookings were consumed. */
+	sidecarCpuMs: number;
+	benchCpuMs: number;
 	warnings: Map< string, number >;
 }
 
@@ -226,6 +251,9 @@ async function scenario( rps: number | null, arrivals: 'burst' | 'steady' ): Pro
 	const eventRow = ( id: number ) => ( { booking_id: id, kind: 'booking.saved', snapshot: '{}', source_hook: 'bench', created_at: toSqlDateTime( new Date() ) } );
 	/** When each booking's outbox row was committed (performance.now()). */
 	const writtenAt = new Map< number, number >();
+	const sidecarCpu0 = cpuMsOf( sidecar.child.pid );
+	const sidecarMainCpu0 = cpuMsOf( sidecar.child.pid, true );
+	const benchCpu0 = process.cpuUsage();
 	const t0 = performance.now();
 	let writing: Promise< void >;
 	if ( arrivals === 'burst' ) {
@@ -274,6 +302,10 @@ async function scenario( rps: number | null, arrivals: 'burst' | 'steady' ): Pro
 	}
 	await writing;
 	const seconds = ( performance.now() - t0 ) / 1000;
+	const sidecarCpuMs = cpuMsOf( sidecar.child.pid ) - sidecarCpu0;
+	const sidecarMainCpuMs = cpuMsOf( sidecar.child.pid, true ) - sidecarMainCpu0;
+	const benchCpu = process.cpuUsage( benchCpu0 );
+	const benchCpuMs = ( benchCpu.user + benchCpu.system ) / 1000;
 	// Let the last answers land, so duplicates made late are counted too.
 	await sleep( 500 );
 
@@ -304,6 +336,7 @@ async function scenario( rps: number | null, arrivals: 'burst' | 'steady' ): Pro
 			perSecond[ k ] = ( perSecond[ k ] ?? 0 ) + 1;
 		}
 		process.stderr.write( `debug: creates per second ${ Array.from( perSecond, ( n ) => n ?? 0 ).join( ' ' ) }\n` );
+		process.stderr.write( `debug: sidecar CPU per booking ${ ( sidecarCpuMs / count ).toFixed( 2 ) } ms, of which its JavaScript thread ${ ( sidecarMainCpuMs / count ).toFixed( 2 ) } ms\n` );
 		process.stderr.write( `debug: written→create p50 ${ percentile( toCreate, 50 ).toFixed( 0 ) } p95 ${ percentile( toCreate, 95 ).toFixed( 0 ) }; create→seen p50 ${ percentile( afterCreate, 50 ).toFixed( 0 ) } p95 ${ percentile( afterCreate, 95 ).toFixed( 0 ) }\n` );
 	}
 	await cleanUp();
@@ -319,12 +352,14 @@ async function scenario( rps: number | null, arrivals: 'burst' | 'steady' ): Pro
 		backlog,
 		latencies: [ ...seenAt ].map( ( [ id, at ] ) => at - ( writtenAt.get( id ) ?? t0 ) ).sort( ( a, b ) => a - b ),
 		seconds,
+		sidecarCpuMs,
+		benchCpuMs,
 		warnings,
 	};
 }
 
 async function main(): Promise< void > {
-	const skipped: Outcome = { rps: null, bookings: 0, made: 0, creates: 0, createRate: NaN, tooMany: 0, duplicateMeetings: 0, duplicateMeetingIds: 0, backlog: 0, latencies: [], seconds: NaN, warnings: new Map( [ [ 'not run', 1 ] ] ) };
+	const skipped: Outcome = { rps: null, bookings: 0, made: 0, creates: 0, createRate: NaN, tooMany: 0, duplicateMeetings: 0, duplicateMeetingIds: 0, backlog: 0, latencies: [], seconds: NaN, sidecarCpuMs: NaN, benchCpuMs: NaN, warnings: new Map( [ [ 'not run', 1 ] ] ) };
 	const limited = RUNS.includes( 'a' ) ? await scenario( RPS, 'burst' ) : skipped;
 	const open = RUNS.includes( 'b' ) ? await scenario( null, 'burst' ) : skipped;
 	const steady = RUNS.includes( 'c' ) ? await scenario( null, 'steady' ) : skipped;
@@ -338,16 +373,20 @@ async function main(): Promise< void > {
 	const warned = ( o: Outcome ) => [ ...o.warnings ].map( ( [ msg, n ] ) => `${ n }× "${ msg }"` ).join( ', ' ) || 'none';
 	const ok = ( pass: boolean ) => ( pass ? 'ok' : 'MISSED' );
 	const made = ( o: Outcome ) => `meetings made ${ o.made }/${ o.bookings } in ${ o.seconds.toFixed( 1 ) } s, outbox backlog at the end ${ o.backlog }`;
+	const cpu = ( o: Outcome ) => `CPU per booking: sidecar ${ ( o.sidecarCpuMs / o.bookings ).toFixed( 2 ) } ms, bench process (Zoom fake, poller) ${ ( o.benchCpuMs / o.bookings ).toFixed( 2 ) } ms`;
 	process.stdout.write(
 		[
 			`Sidecar bookings benchmark: outbox consumed by the real workers (src/server.ts in a child process), Zoom fake, fresh database per run`,
 			`(a) ${ COUNT } bookings at once, Zoom limited to ${ RPS } req/s (429 + Retry-After): ${ made( limited ) }`,
 			`    creates accepted ${ limited.creates }, ${ limited.createRate.toFixed( 2 ) }/s from first to last: ratio ÷ N ${ ratio.toFixed( 2 ) } (goal >= 0.90) ${ ok( ratio >= 0.9 ) }`,
 			`    429 answers ${ limited.tooMany }; booking-to-meeting ${ latency( limited ) }`,
+			`    ${ cpu( limited ) }`,
 			`(b) ${ COUNT } bookings at once, Zoom unlimited: ${ made( open ) } (${ ( open.made / open.seconds ).toFixed( 0 ) } bookings/s)`,
 			`    booking-to-meeting ${ latency( open ) } (goal p95 <= 500 ms) ${ ok( percentile( open.latencies, 95 ) <= 500 ) }: queueing behind the burst`,
+			`    ${ cpu( open ) }`,
 			`(c) ${ STEADY_COUNT } bookings arriving at ${ ARRIVALS_PER_SECOND }/s, Zoom unlimited: ${ made( steady ) }`,
 			`    booking-to-meeting ${ latency( steady ) } (goal p95 <= 500 ms) ${ ok( percentile( steady.latencies, 95 ) <= 500 ) }`,
+			`    ${ cpu( steady ) }`,
 			`duplicates: meetings per booking > 1: ${ dupMeetings }, consultations sharing a meeting id: ${ dupIds } (goal 0) ${ ok( dupMeetings + dupIds === 0 ) }`,
 			`sidecar warnings and errors: (a) ${ warned( limited ) }; (b) ${ warned( open ) }; (c) ${ warned( steady ) }`,
 			`total ${ ( ( Date.now() - started ) / 1000 ).toFixed( 0 ) } s`,

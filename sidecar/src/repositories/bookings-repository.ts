@@ -60,6 +60,8 @@ const BOOKING_META_KEYS = [
 ];
 const SERVICE_META_KEYS = [ '_bkx_video_enabled', '_bkx_video_platform' ];
 const SEAT_META_KEYS = [ 'seat_wp_user_id', 'seat_user_id', 'seatEmail' ];
+/** One query reads bookings, services and seats alike: the keys of all three. */
+const POST_META_KEYS = [ ...new Set( [ ...BOOKING_META_KEYS, ...SERVICE_META_KEYS, ...SEAT_META_KEYS ] ) ];
 
 const zoneValidity = new Map< string, boolean >();
 /** Whether luxon knows the zone (remembered: checking builds an Intl formatter). */
@@ -76,14 +78,15 @@ function isValidZone( zone: string ): boolean {
 
 interface PostRow {
 	ID: number;
+	post_type: string;
 	post_status: string;
 	post_author: number;
 	post_title: string;
 }
 
 /**
- * @param cache.ttlSeconds how long the join path's booking-status re-check may answer from memory
- *   (the same bound as the consultation cache).
+ * @param cache.ttlSeconds how long the join path's booking-status re-check and the site's timezone
+ *   may answer from memory (the same bound as the settings and consultation caches).
  *
  * Reads made at about the same moment (a burst of syncs) share one query per kind
  * (src/db/batch.ts).
@@ -91,27 +94,40 @@ interface PostRow {
 export function createBookingsRepository( knex: Knex, t: Tables, cache: { ttlSeconds: number; clock: () => Date } = { ttlSeconds: 0, clock: () => new Date() } ) {
 	const statusCache = createTtlCache< number, string | null >( cache );
 
-	/** Posts of one type with the given meta keys, for many ids in two queries. */
-	async function postsWithMeta( ids: readonly number[], type: string, keys: string[] ): Promise< Array< { post: PostRow; meta: Map< string, string > } | null > > {
-		const unique = [ ...new Set( ids ) ];
-		const posts = ( await knex( t.posts ).select( 'ID', 'post_status', 'post_author', 'post_title' ).whereIn( 'ID', unique ).andWhere( 'post_type', type ) ) as PostRow[];
-		const found = posts.map( ( p ) => Number( p.ID ) );
-		const metaRows = found.length
-			? ( ( await knex( t.postmeta ).select( 'post_id', 'meta_key', 'meta_value' ).whereIn( 'post_id', found ).whereIn( 'meta_key', keys ).orderBy( 'meta_id' ) ) as Array< {
-					post_id: number;
-					meta_key: string;
-					meta_value: string | null;
-			  } > )
-			: [];
-		const metaOf = new Map< number, Map< string, string > >( found.map( ( id ) => [ id, new Map() ] ) );
-		for ( const row of metaRows ) {
-			const meta = metaOf.get( Number( row.post_id ) )!;
+	const zoneCache = createTtlCache< 'zone', string >( cache );
+
+	/**
+	 * Posts (bookings, services, seats) with the meta keys the sidecar reads: every id asked for
+	 * at about the same moment, in one query. The caller checks the post type.
+	 */
+	const post = batched( async ( ids: readonly number[] ) => {
+		const rows = ( await knex( `${ t.posts } as p` )
+			.leftJoin( `${ t.postmeta } as m`, function () {
+				this.on( 'm.post_id', '=', 'p.ID' ).andOnIn( 'm.meta_key', POST_META_KEYS );
+			} )
+			.select( 'p.ID', 'p.post_type', 'p.post_status', 'p.post_author', 'p.post_title', 'm.meta_key', 'm.meta_value' )
+			.whereIn( 'p.ID', [ ...new Set( ids ) ] )
+			.orderBy( 'm.meta_id' ) ) as Array< PostRow & { meta_key: string | null; meta_value: string | null } >;
+		const found = new Map< number, { post: PostRow; meta: Map< string, string > } >();
+		for ( const row of rows ) {
+			const id = Number( row.ID );
+			let entry = found.get( id );
+			if ( ! entry ) {
+				entry = { post: { ID: id, post_type: row.post_type, post_status: row.post_status, post_author: row.post_author, post_title: row.post_title }, meta: new Map() };
+				found.set( id, entry );
+			}
 			// WordPress allows repeated keys; get_post_meta($id, $key, true) returns the first.
-			if ( ! meta.has( row.meta_key ) ) {
-				meta.set( row.meta_key, row.meta_value ?? '' );
+			if ( row.meta_key !== null && ! entry.meta.has( row.meta_key ) ) {
+				entry.meta.set( row.meta_key, row.meta_value ?? '' );
 			}
 		}
-		return byKey( ids, posts, ( p ) => Number( p.ID ), ( post ) => ( { post, meta: metaOf.get( Number( post.ID ) )! } ), null );
+		return ids.map( ( id ) => found.get( id ) ?? null );
+	} );
+
+	/** The post with its meta when it exists and is of `type`. */
+	async function postOfType( id: number, type: string ): Promise< { post: PostRow; meta: Map< string, string > } | null > {
+		const found = await post( id );
+		return found?.post.post_type === type ? found : null;
 	}
 
 	const option = batched( async ( names: readonly string[] ) => {
@@ -120,7 +136,11 @@ export function createBookingsRepository( knex: Knex, t: Tables, cache: { ttlSec
 	} );
 
 	/** The site's timezone as luxon understands it: `timezone_string`, else the `gmt_offset`. */
-	async function siteTimezone(): Promise< string > {
+	function siteTimezone(): Promise< string > {
+		return zoneCache.get( 'zone', loadTimezone );
+	}
+
+	async function loadTimezone(): Promise< string > {
 		const [ tz, gmtOffset ] = await Promise.all( [ option( 'timezone_string' ), option( 'gmt_offset' ) ] );
 		if ( tz && isValidZone( tz ) ) {
 			return tz;
@@ -181,36 +201,23 @@ export function createBookingsRepository( knex: Knex, t: Tables, cache: { ttlSec
 		};
 	}
 
-	const booking = batched( async ( ids: readonly number[] ) => {
-		const [ found, zone ] = await Promise.all( [ postsWithMeta( ids, 'bkx_booking', BOOKING_META_KEYS ), siteTimezone() ] );
-		return found.map( ( f ) => ( f ? toBooking( f.post, f.meta, zone ) : null ) );
-	} );
+	function toService( f: { post: PostRow; meta: Map< string, string > } ): Service {
+		return {
+			id: Number( f.post.ID ),
+			title: String( f.post.post_title ),
+			videoEnabled: f.meta.get( '_bkx_video_enabled' ) === '1',
+			platformOverride: f.meta.get( '_bkx_video_platform' ) ?? '',
+		};
+	}
 
-	const service = batched( async ( ids: readonly number[] ) =>
-		( await postsWithMeta( ids, 'bkx_base', SERVICE_META_KEYS ) ).map( ( f ): Service | null =>
-			f
-				? {
-						id: Number( f.post.ID ),
-						title: String( f.post.post_title ),
-						videoEnabled: f.meta.get( '_bkx_video_enabled' ) === '1',
-						platformOverride: f.meta.get( '_bkx_video_platform' ) ?? '',
-				  }
-				: null
-		)
-	);
-
-	const seat = batched( async ( ids: readonly number[] ) =>
-		( await postsWithMeta( ids, 'bkx_seat', SEAT_META_KEYS ) ).map( ( f ): Seat | null =>
-			f
-				? {
-						id: Number( f.post.ID ),
-						title: String( f.post.post_title ),
-						wpUserId: parseInt( f.meta.get( 'seat_wp_user_id' ) || f.meta.get( 'seat_user_id' ) || '0', 10 ) || 0,
-						email: f.meta.get( 'seatEmail' ) ?? '',
-				  }
-				: null
-		)
-	);
+	function toSeat( f: { post: PostRow; meta: Map< string, string > } ): Seat {
+		return {
+			id: Number( f.post.ID ),
+			title: String( f.post.post_title ),
+			wpUserId: parseInt( f.meta.get( 'seat_wp_user_id' ) || f.meta.get( 'seat_user_id' ) || '0', 10 ) || 0,
+			email: f.meta.get( 'seatEmail' ) ?? '',
+		};
+	}
 
 	type User = { id: number; email: string; displayName: string };
 	const user = batched( async ( ids: readonly number[] ) => {
@@ -227,8 +234,9 @@ export function createBookingsRepository( knex: Knex, t: Tables, cache: { ttlSec
 	return {
 		siteTimezone,
 
-		getBooking( id: number ): Promise< Booking | null > {
-			return booking( id );
+		async getBooking( id: number ): Promise< Booking | null > {
+			const [ found, zone ] = await Promise.all( [ postOfType( id, 'bkx_booking' ), siteTimezone() ] );
+			return found ? toBooking( found.post, found.meta, zone ) : null;
 		},
 
 		/** Only the real post status (or null when the booking is gone): the cheap re-check at join. */
@@ -239,12 +247,14 @@ export function createBookingsRepository( knex: Knex, t: Tables, cache: { ttlSec
 			} );
 		},
 
-		getService( id: number ): Promise< Service | null > {
-			return service( id );
+		async getService( id: number ): Promise< Service | null > {
+			const found = await postOfType( id, 'bkx_base' );
+			return found ? toService( found ) : null;
 		},
 
-		getSeat( id: number ): Promise< Seat | null > {
-			return seat( id );
+		async getSeat( id: number ): Promise< Seat | null > {
+			const found = await postOfType( id, 'bkx_seat' );
+			return found ? toSeat( found ) : null;
 		},
 
 		async getUser( id: number ): Promise< User | null > {

@@ -15,7 +15,7 @@ import type { ConsultationStatus, Settings } from '@bkx-video/contracts';
 import { deriveAccessToken, generatePassword } from '../crypto';
 import { createLockSet } from '../db/named-lock';
 import type { Tables } from '../db/tables';
-import { choosePlatforms, createPlatform, type ChoiceInput } from '../platforms/registry';
+import { choosePlatforms, createPlatformCache, type ChoiceInput } from '../platforms/registry';
 import { PlatformError, type MeetingInput, type MeetingRecord, type PlatformEnv } from '../platforms/video-platform';
 import type { AccessTokensRepository } from '../repositories/access-tokens-repository';
 import { CLOSED_BOOKING_STATUSES, type BookingsRepository } from '../repositories/bookings-repository';
@@ -58,6 +58,8 @@ export function meetingOf( c: Consultation ): MeetingRecord {
 export function createBookingSync( deps: BookingSyncDeps ) {
 	const { knex, tables, bookings, consultations, accessTokens, queue, clock, log } = deps;
 	const locks = createLockSet( knex, 30 );
+	/** Adapters per settings snapshot: a burst of syncs shares them (and their prepared keys). */
+	const platformFor = createPlatformCache( deps.platformEnv );
 	/** Per site and not secret (derived one-way from the shared secret): keeps ids we choose on a shared platform account apart. */
 	const siteKey = createHmac( 'sha256', deps.secret ).update( 'bkx-video-site-key' ).digest( 'hex' ).slice( 0, 16 );
 	/** A call with a platform's credentials, its outcome recorded for integration health. */
@@ -66,16 +68,25 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 		return health ? health.track( platform, fn ) : fn();
 	};
 
-	async function issueAccess( c: Pick< Consultation, 'id' | 'accessVersion' >, now: Date ): Promise< void > {
+	/** Stores the link's token (and revokes older ones): before the invitation that carries it is queued. */
+	async function storeAccess( c: Pick< Consultation, 'id' | 'accessVersion' >, now: Date ): Promise< void > {
 		await accessTokens.store( deriveAccessToken( deps.secret, c.id, c.accessVersion ), c.id, c.accessVersion, now );
 		await accessTokens.revokeOlder( c.id, c.accessVersion, now );
-		await queue.enqueueJob(
+	}
+
+	function queueInvitation( c: Pick< Consultation, 'id' | 'accessVersion' >, now: Date ): Promise< void > {
+		return queue.enqueueJob(
 			'mail.invitation',
 			{ consultationId: c.id, accessVersion: c.accessVersion },
 			`mail.invitation:${ c.id }:v${ c.accessVersion }`,
 			now,
 			now
 		);
+	}
+
+	async function issueAccess( c: Pick< Consultation, 'id' | 'accessVersion' >, now: Date ): Promise< void > {
+		await storeAccess( c, now );
+		await queueInvitation( c, now );
 	}
 
 	/** Plans the no-show check for this start (a moved consultation gets a new one; the old one sees the change and stops). */
@@ -102,7 +113,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 		const failures: Array< { platform: string; reason: string } > = [ ...choice.skipped ];
 		let credentialsFailedOn: Consultation[ 'platform' ] | null = null;
 		for ( const id of choice.candidates ) {
-			const platform = createPlatform( id, { ...deps.platformEnv, settings } );
+			const platform = platformFor( id, settings );
 			if ( ! platform ) {
 				continue;
 			}
@@ -127,10 +138,11 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 
 	async function sync( bookingId: number, verifyRemote: boolean ): Promise< SyncOutcome > {
 		const now = clock();
-		const settings = await deps.settings.get();
-		const booking = await bookings.getBooking( bookingId );
-		const existing = await consultations.findByBooking( bookingId );
-		const service = booking ? await bookings.getService( booking.serviceId ) : null;
+		// Independent reads together: each is one batched query shared with the other syncs of a burst.
+		const [ settings, booking, existing ] = await Promise.all( [ deps.settings.get(), bookings.getBooking( bookingId ), consultations.findByBooking( bookingId ) ] );
+		const [ service, seat ] = booking
+			? await Promise.all( [ bookings.getService( booking.serviceId ), booking.seatId ? bookings.getSeat( booking.seatId ) : null ] )
+			: [ null, null ];
 
 		let closedReason: string | null = null;
 		if ( ! booking ) {
@@ -151,7 +163,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			if ( ! existing || ! OPEN.includes( existing.status ) ) {
 				return 'unchanged';
 			}
-			const platform = createPlatform( existing.platform, { ...deps.platformEnv, settings } );
+			const platform = platformFor( existing.platform, settings );
 			if ( platform && existing.meetingId ) {
 				await track( existing.platform, () => platform.deleteMeeting( meetingOf( existing ) ) );
 			}
@@ -188,9 +200,11 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			return 'skipped';
 		}
 
-		const seat = booking.seatId ? await bookings.getSeat( booking.seatId ) : null;
-		const host = seat?.wpUserId ? await bookings.getUser( seat.wpUserId ) : null;
-		const customerUserId = await bookings.findUserIdByEmail( booking.email );
+		const [ host, customerUserId, timezone ] = await Promise.all( [
+			seat?.wpUserId ? bookings.getUser( seat.wpUserId ) : null,
+			bookings.findUserIdByEmail( booking.email ),
+			bookings.siteTimezone(),
+		] );
 		const customerName = `${ booking.firstName } ${ booking.lastName }`.trim() || booking.email;
 		const durationMinutes = Math.round( ( booking.end.getTime() - booking.start.getTime() ) / 60000 );
 		const input: MeetingInput = {
@@ -198,7 +212,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			topic: `${ service.title } — ${ customerName }`,
 			start: booking.start,
 			end: booking.end,
-			timezone: await bookings.siteTimezone(),
+			timezone,
 			host: { id: host?.id ?? 0, name: host?.displayName ?? seat?.title ?? '', email: host?.email ?? seat?.email ?? '' },
 			password: settings.password_required ? existing?.meetingPassword ?? generatePassword( settings.password_length ) : null,
 			waitingRoom: settings.waiting_room_enabled,
@@ -256,7 +270,9 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 				log.error( { bookingId, failures: made.failures }, 'no platform could create the meeting' );
 				throw new Error( `No platform could create a meeting for booking ${ bookingId }` );
 			}
-			await Promise.all( [ issueAccess( consultation, now ), planNoShowCheck( consultation.id, booking.start, settings, now ) ] );
+			// The invitation and the no-show check go out together (one batched INSERT of jobs).
+			await storeAccess( consultation, now );
+			await Promise.all( [ queueInvitation( consultation, now ), planNoShowCheck( consultation.id, booking.start, settings, now ) ] );
 			log.info( { bookingId, consultationId: consultation.id, platform: made.platform }, 'consultation created' );
 			return 'created';
 		}
@@ -276,7 +292,7 @@ export function createBookingSync( deps: BookingSyncDeps ) {
 			existing.customerName !== fields.customerName ||
 			existing.serviceId !== fields.serviceId ||
 			existing.seatId !== fields.seatId;
-		const platform = createPlatform( existing.platform, { ...deps.platformEnv, settings } );
+		const platform = platformFor( existing.platform, settings );
 		// Drift on the platform itself (reconcile only): a meeting deleted there is made again; one
 		// whose time was changed there is put back.
 		let drifted = false;

@@ -28,15 +28,30 @@ export interface InviteInput {
 	now: Date;
 }
 
+const vtimezones = new Map< string, string | null >();
+/**
+ * The zone's VTIMEZONE, or null for a zone luxon or the tz files do not know. Remembered per zone:
+ * the library reads a file for it, and a burst of bookings mails an invitation each.
+ */
+function vtimezoneOf( zone: string ): string | null {
+	let component = vtimezones.get( zone );
+	if ( component === undefined ) {
+		component = DateTime.now().setZone( zone ).isValid ? getVtimezoneComponent( zone ) : null;
+		if ( vtimezones.size < 1000 ) {
+			vtimezones.set( zone, component );
+		}
+	}
+	return component;
+}
+
 /** The `.ics` text, CRLF line ends and 75-octet folding done by ical-generator. */
 export function buildInvite( input: InviteInput ): string {
 	// A zone luxon cannot read (e.g. "UTC+5:30" from a bare gmt_offset) falls back to UTC times.
-	const zoneOk = DateTime.now().setZone( input.timezone ).isValid && getVtimezoneComponent( input.timezone ) !== null;
-	const zone = zoneOk ? input.timezone : 'UTC';
+	const zone = vtimezoneOf( input.timezone ) !== null ? input.timezone : 'UTC';
 	const calendar = ical( {
 		prodId: '-//BookingX//Video Consultation//EN',
 		method: { CANCEL: ICalCalendarMethod.CANCEL, PUBLISH: ICalCalendarMethod.PUBLISH, REQUEST: ICalCalendarMethod.REQUEST }[ input.method ],
-		...( zone !== 'UTC' ? { timezone: { name: zone, generator: getVtimezoneComponent } } : {} ),
+		...( zone !== 'UTC' ? { timezone: { name: zone, generator: vtimezoneOf } } : {} ),
 	} );
 	const at = ( d: Date ) => DateTime.fromJSDate( d ).setZone( zone );
 	calendar.createEvent( {

@@ -63,14 +63,17 @@ export async function vendorRequest(
 	}
 ): Promise< VendorResponse > {
 	// undici's request rather than fetch: the same client without WHATWG streams, a fraction of the
-	// CPU per call when a burst of bookings makes a thousand meetings.
+	// CPU per call when a burst of bookings makes a thousand meetings. Its own timers bound the wait
+	// for the answer and for each part of its body (an AbortSignal per call costs an EventTarget and
+	// a timer of its own).
 	let res: Dispatcher.ResponseData;
 	try {
 		res = await request( url, {
 			method: ( init.method ?? 'GET' ) as Dispatcher.HttpMethod,
 			headers: init.headers,
 			body: init.body,
-			signal: AbortSignal.timeout( init.timeoutMs ),
+			headersTimeout: init.timeoutMs,
+			bodyTimeout: init.timeoutMs,
 		} );
 	} catch ( error ) {
 		// Refused: nothing reached the vendor. Dropped or timed out: it may have been applied.
