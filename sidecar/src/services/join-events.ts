@@ -90,23 +90,25 @@ export function createJoinEvents( deps: Deps ) {
 			if ( ! SELF_TRACKED.has( c.platform ) || ! c.meetingId ) {
 				return;
 			}
-			const customer = role === 'customer';
-			const participant: SessionParticipant = {
-				key: participantKey( c, role, identity ),
-				name: customer ? c.customerName ?? '' : identity.name ?? '',
-				email: customer ? c.customerEmail : identity.email ?? null,
-				userId: customer ? c.customerUserId : identity.sub || null,
-				// Admins join with the host's powers, on the provider's side: their presence is not the customer's.
-				role: customer ? 'participant' : 'host',
-				deviceType: deviceType( client.userAgent ),
-				ipAddress: settings.store_participant_ip ? clientIp( client.forwardedFor ) : null,
-			};
+			const key = participantKey( c, role, identity );
 			const meetingId = c.meetingId;
-			await recent.get( `${ c.id }:${ participant.key }:${ c.updatedAt.getTime() }`, async () => {
+			// The memo is checked before anything else is worked out: a repeated click costs a lookup.
+			await recent.get( `${ c.id }:${ key }:${ c.updatedAt.getTime() }`, async () => {
 				// A repeated click seen by another instance: one shared read, no lock, no write.
-				if ( c.status === 'in_progress' && ( await tracker.inStay( c.id, participant.key ) ) ) {
+				if ( c.status === 'in_progress' && ( await tracker.inStay( c.id, key ) ) ) {
 					return;
 				}
+				const customer = role === 'customer';
+				const participant: SessionParticipant = {
+					key,
+					name: customer ? c.customerName ?? '' : identity.name ?? '',
+					email: customer ? c.customerEmail : identity.email ?? null,
+					userId: customer ? c.customerUserId : identity.sub || null,
+					// Admins join with the host's powers, on the provider's side: their presence is not the customer's.
+					role: customer ? 'participant' : 'host',
+					deviceType: deviceType( client.userAgent ),
+					ipAddress: settings.store_participant_ip ? clientIp( client.forwardedFor ) : null,
+				};
 				const now = clock();
 				// The close job first: a stay, once stored, always has one (the shortcut above relies on it).
 				await queue.enqueueJob( 'session.close', { consultationId: c.id }, `session.close:${ c.id }:${ closesAt.getTime() }`, closesAt, now );
