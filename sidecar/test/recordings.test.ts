@@ -359,6 +359,10 @@ describe( 'recordings from Zoom', () => {
 		await api( ADMIN, 'PUT', '/v1/settings', { watermark_enabled: false } );
 		const row = await recordingsTable().where( 'consultation_id', made.consultationId ).first();
 		expect( row.status ).toBe( 'available' );
+		// The poster is cut from the watermarked frames in the same ffmpeg run.
+		expect( Number( row.poster_size ) ).toBeGreaterThan( 1000 );
+		const posterLink = await api( ADMIN, 'POST', `/v1/recordings/${ row.id }/link`, { kind: 'poster' } );
+		expect( ( await media( String( posterLink.json!.url ) ) ).body.subarray( 0, 2 ).toString( 'hex' ) ).toBe( 'ffd8' );
 		const link = await api( ADMIN, 'POST', `/v1/recordings/${ row.id }/link`, {} );
 		const marked = ( await media( String( link.json!.url ) ) ).body;
 		// Re-encoded (a remux would be byte-for-byte the plain one's stream), still H.264.

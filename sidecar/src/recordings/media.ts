@@ -93,37 +93,64 @@ export interface ProcessedMedia {
 	hasVideo: boolean;
 	/** Whether the streams were copied (true) or re-encoded. */
 	remuxed: boolean;
+	/** Whether the poster asked for was written by this run (re-encodes make it from the same frames). */
+	posterMade: boolean;
 }
 
+/** Where the poster frame goes, at about one second in (or the middle of a shorter video). */
+export function posterTime( durationSeconds: number | null ): number {
+	return durationSeconds ? Math.min( 1, durationSeconds / 2 ) : 0;
+}
+
+const POSTER_SCALE = "scale='min(1280,iw)':-2";
+
 /**
- * Writes `output` (MP4, faststart) from `input`.
+ * Writes `output` (MP4, faststart) from `input`. When the video is re-encoded and `poster` is
+ * given, the poster is cut from the same decoded (and watermarked) frames in the same run: no
+ * second ffmpeg, and the poster shows the watermark too. A remux leaves the poster to
+ * {@link makePoster} (it decodes nothing).
  *
  * @param watermark text drawn in the lower right corner, or null.
  * @throws MediaError when the input is not usable media.
  */
-export async function makeStreamable( tools: MediaTools, input: string, output: string, watermark: string | null, known?: ProbeResult ): Promise< ProcessedMedia > {
+export async function makeStreamable(
+	tools: MediaTools,
+	input: string,
+	output: string,
+	watermark: string | null,
+	known?: ProbeResult,
+	poster?: string
+): Promise< ProcessedMedia > {
 	const source = known ?? ( await probeSource( tools, input ) );
 	const copyVideo = ! source.video || ( source.video.codec === 'h264' && ! watermark );
 	const copyAudio = ! source.audio || source.audio.codec === 'aac';
-	const args = [ '-y', '-v', 'error', '-i', input, '-map', '0:v:0?', '-map', '0:a:0?' ];
+	const args = [ '-y', '-v', 'error', '-i', input ];
+	const audio = source.audio ? ( copyAudio ? [ '-c:a', 'copy' ] : [ '-c:a', 'aac', '-b:a', '128k' ] ) : [];
 	let textFile: string | null = null;
-	if ( source.video ) {
-		if ( copyVideo ) {
-			args.push( '-c:v', 'copy' );
-		} else {
-			if ( watermark ) {
-				// From a file: no escaping of the viewer-supplied text in the filter graph.
-				textFile = `${ output }.watermark.txt`;
-				await writeFile( textFile, watermark, 'utf8' );
-				args.push( '-vf', `drawtext=textfile=${ textFile }:fontcolor=white@0.6:fontsize=h/28:x=w-tw-h/40:y=h-th-h/40:box=1:boxcolor=black@0.25:boxborderw=6` );
-			}
-			args.push( '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p' );
+	let posterMade = false;
+	if ( source.video && ! copyVideo ) {
+		const filters: string[] = [];
+		if ( watermark ) {
+			// From a file: no escaping of the viewer-supplied text in the filter graph.
+			textFile = `${ output }.watermark.txt`;
+			await writeFile( textFile, watermark, 'utf8' );
+			filters.push( `drawtext=textfile=${ textFile }:fontcolor=white@0.6:fontsize=h/28:x=w-tw-h/40:y=h-th-h/40:box=1:boxcolor=black@0.25:boxborderw=6` );
 		}
-	}
-	if ( source.audio ) {
-		args.push( ...( copyAudio ? [ '-c:a', 'copy' ] : [ '-c:a', 'aac', '-b:a', '128k' ] ) );
+		const chain = filters.length ? filters.join( ',' ) : 'null';
+		// The poster branch lets one frame through and ends (select + trim), so it costs one scale
+		// and one JPEG, not a scaled copy of every frame.
+		const at = posterTime( source.durationSeconds ).toFixed( 2 );
+		const graph = poster ? `[0:v:0]${ chain },split=2[v][p];[p]select='gte(t\\,${ at })',trim=end_frame=1,${ POSTER_SCALE }[poster]` : `[0:v:0]${ chain }[v]`;
+		args.push( '-filter_complex', graph, '-map', '[v]', '-map', '0:a:0?', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', ...audio );
+	} else {
+		args.push( '-map', '0:v:0?', '-map', '0:a:0?', ...( source.video ? [ '-c:v', 'copy' ] : [] ), ...audio );
 	}
 	args.push( '-movflags', '+faststart', '-f', 'mp4', output );
+	if ( source.video && ! copyVideo && poster ) {
+		// A second output: the frame the poster branch lets through.
+		args.push( '-map', '[poster]', '-frames:v', '1', '-q:v', '4', '-f', 'image2', poster );
+		posterMade = true;
+	}
 	try {
 		await run( tools.ffmpeg, args, tools.timeoutMs );
 	} finally {
@@ -134,16 +161,16 @@ export async function makeStreamable( tools: MediaTools, input: string, output: 
 	const remuxed = copyVideo && copyAudio;
 	// A remux keeps every frame: the source's duration is the output's (one ffprobe run saved).
 	const durationSeconds = remuxed && source.durationSeconds !== null ? source.durationSeconds : ( await probe( tools, output ) ).durationSeconds;
-	return { mimeType: source.video ? 'video/mp4' : 'audio/mp4', durationSeconds, hasVideo: !! source.video, remuxed };
+	return { mimeType: source.video ? 'video/mp4' : 'audio/mp4', durationSeconds, hasVideo: !! source.video, remuxed, posterMade };
 }
 
 /** A JPEG poster from the video at about one second in (or its middle, when shorter), at most 1280 wide. */
 export async function makePoster( tools: MediaTools, video: string, output: string, durationSeconds: number | null ): Promise< void > {
-	const at = durationSeconds ? Math.min( 1, durationSeconds / 2 ) : 0;
+	const at = posterTime( durationSeconds );
 	await run(
 		tools.ffmpeg,
 		// The key frame at or before that moment: no decoding up to it (platforms put key frames seconds apart).
-		[ '-y', '-v', 'error', '-noaccurate_seek', '-ss', at.toFixed( 2 ), '-i', video, '-frames:v', '1', '-vf', "scale='min(1280,iw)':-2", '-q:v', '4', '-f', 'image2', output ],
+		[ '-y', '-v', 'error', '-noaccurate_seek', '-ss', at.toFixed( 2 ), '-i', video, '-frames:v', '1', '-vf', POSTER_SCALE, '-q:v', '4', '-f', 'image2', output ],
 		tools.timeoutMs
 	);
 }

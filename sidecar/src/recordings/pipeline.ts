@@ -225,15 +225,16 @@ export function createRecordingsPipeline( deps: PipelineDeps ) {
 			let stored: { size: number; posterSize: number | null; mimeType: string; duration: number | null };
 			try {
 				const found = await probeSource( deps.tools, source );
-				// The poster comes from the source, beside the main ffmpeg run (two cores, two processes).
-				// A watermarked recording's poster is taken from the output, so it shows the mark too.
-				const posterFromSource = found.video && ! watermark ? makePoster( deps.tools, source, poster, found.durationSeconds ) : null;
+				// A remux decodes nothing: the poster comes from the source beside it (two cores, two
+				// processes). A re-encode (watermark, other codecs) cuts it from its own frames.
+				const remux = ! watermark && found.video?.codec === 'h264';
+				const posterFromSource = found.video && remux ? makePoster( deps.tools, source, poster, found.durationSeconds ) : null;
 				posterFromSource?.catch( () => undefined );
-				const media = await makeStreamable( deps.tools, source, out, watermark, found );
+				const media = await makeStreamable( deps.tools, source, out, watermark, found, poster );
 				context.heartbeat();
 				if ( posterFromSource ) {
 					await posterFromSource;
-				} else if ( media.hasVideo ) {
+				} else if ( media.hasVideo && ! media.posterMade ) {
 					await makePoster( deps.tools, out, poster, media.durationSeconds );
 				}
 				const key = store.unwrap( recording.wrappedKey );

@@ -23,6 +23,7 @@ import {
 	teamsEventKey,
 	type CallParticipant,
 } from './teams';
+import { createRecentKeys } from './recent-keys';
 
 export interface TeamsIngestDeps {
 	subscriptions: TeamsSubscriptionsRepository;
@@ -50,17 +51,8 @@ export type TeamsJobPayload =
 			receivedAt: string;
 	  };
 
-/** Event keys remembered per instance (Graph retries for up to 4 hours). */
-const RECENT_MAX = 100_000;
-
 export function createTeamsIngest( deps: TeamsIngestDeps ) {
-	const recent = new Set< string >();
-	const remember = ( key: string ) => {
-		if ( recent.size >= RECENT_MAX ) {
-			recent.delete( recent.values().next().value! );
-		}
-		recent.add( key );
-	};
+	const recent = createRecentKeys();
 	return {
 		/**
 		 * One POST from Graph: a validation handshake (`?validationToken=`, answered with the token
@@ -119,7 +111,7 @@ export function createTeamsIngest( deps: TeamsIngestDeps ) {
 					continue;
 				}
 				taken.push( key );
-				remember( key );
+				recent.remember( key );
 				const payload: TeamsJobPayload = item.lifecycleEvent
 					? { kind: 'lifecycle', event: item.lifecycleEvent, subscriptionId: item.subscriptionId, rowId: row.id, receivedAt: now.toISOString() }
 					: {
@@ -141,7 +133,7 @@ export function createTeamsIngest( deps: TeamsIngestDeps ) {
 				await Promise.all( work );
 			} catch ( error ) {
 				// Not stored: answer an error so Graph delivers again, and do not take that for a duplicate.
-				taken.forEach( ( k ) => recent.delete( k ) );
+				taken.forEach( ( k ) => recent.forget( k ) );
 				throw error;
 			}
 			if ( taken.length ) {

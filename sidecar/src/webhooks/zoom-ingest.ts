@@ -21,6 +21,7 @@ import {
 	zoomUrlValidation,
 	type ZoomEventName,
 } from './zoom';
+import { createRecentKeys } from './recent-keys';
 
 export interface ZoomIngestDeps {
 	settings: SettingsService;
@@ -42,18 +43,8 @@ const SIGNATURE_MESSAGES = {
 	webhook_signature_invalid: 'The Zoom signature does not match the webhook secret token.',
 } as const;
 
-/** Event keys remembered per instance (Zoom's retries come within 85 minutes). */
-const RECENT_MAX = 100_000;
-
 export function createZoomIngest( deps: ZoomIngestDeps ) {
-	const recent = new Set< string >();
-	const remember = ( key: string ) => {
-		if ( recent.size >= RECENT_MAX ) {
-			// Oldest first: a Set iterates in insertion order.
-			recent.delete( recent.values().next().value! );
-		}
-		recent.add( key );
-	};
+	const recent = createRecentKeys();
 	return {
 		/**
 		 * @throws AppError 401 (no secret set, missing, stale or wrong signature) or 400 (not a Zoom
@@ -105,7 +96,7 @@ export function createZoomIngest( deps: ZoomIngestDeps ) {
 			if ( recent.has( key ) ) {
 				return { status: 200, body: { received: true, duplicate: true } };
 			}
-			remember( key );
+			recent.remember( key );
 			const now = deps.clock();
 			try {
 				await Promise.all( [
@@ -114,7 +105,7 @@ export function createZoomIngest( deps: ZoomIngestDeps ) {
 				] );
 			} catch ( error ) {
 				// Not stored: answer an error so Zoom sends it again, and do not take that for a duplicate.
-				recent.delete( key );
+				recent.forget( key );
 				throw error;
 			}
 			deps.nudge();
