@@ -167,6 +167,9 @@ describe( 'recordings from Zoom', () => {
 		writeFileSync( played, whole );
 		const probe = JSON.parse( execFileSync( 'ffprobe', [ '-v', 'error', '-print_format', 'json', '-show_streams', played ] ).toString() ) as { streams: Array< { codec_name: string } > };
 		expect( probe.streams.map( ( s ) => s.codec_name ).sort() ).toEqual( [ 'aac', 'h264' ] );
+		// Every frame decodes (the chunk offsets are right after moov moved) and they are the recorded ones.
+		const md5s = ( f: string ) => execFileSync( 'ffmpeg', [ '-v', 'error', '-i', f, '-f', 'framemd5', '-' ] ).toString().split( '\n' ).filter( ( l ) => l && ! l.startsWith( '#' ) );
+		expect( md5s( played ) ).toEqual( md5s( join( fixtures, 'meeting.mp4' ) ) );
 	}, 60_000 );
 
 	it( 'answers Range requests with 206 and exactly the bytes asked for, across encryption chunks', async () => {

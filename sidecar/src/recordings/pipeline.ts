@@ -27,6 +27,7 @@ import type { Recording, RecordingsRepository } from '../repositories/recordings
 import { meetingOf } from '../services/booking-sync';
 import type { SettingsService } from '../services/settings-service';
 import { makePoster, makeStreamable, MediaError, probeSource, vttText, type MediaTools } from './media';
+import { readMp4 } from './mp4';
 import type { RecordingStore } from './store';
 
 /** Video (or, without one, audio) files become recordings; other file types are not kept. */
@@ -224,23 +225,39 @@ export function createRecordingsPipeline( deps: PipelineDeps ) {
 			const watermark = settings.watermark_enabled ? `${ new URL( deps.siteUrl ).host } · #${ recording.consultationId }` : null;
 			let stored: { size: number; posterSize: number | null; mimeType: string; duration: number | null };
 			try {
-				const found = await probeSource( deps.tools, source );
-				// A remux decodes nothing: the poster comes from the source beside it (two cores, two
-				// processes). A re-encode (watermark, other codecs) cuts it from its own frames.
-				const remux = ! watermark && found.video?.codec === 'h264';
-				const posterFromSource = found.video && remux ? makePoster( deps.tools, source, poster, found.durationSeconds ) : null;
-				posterFromSource?.catch( () => undefined );
-				const media = await makeStreamable( deps.tools, source, out, watermark, found, poster );
-				context.heartbeat();
-				if ( posterFromSource ) {
-					await posterFromSource;
-				} else if ( media.hasVideo && ! media.posterMade ) {
-					await makePoster( deps.tools, out, poster, media.durationSeconds );
-				}
 				const key = store.unwrap( recording.wrappedKey );
-				const size = await store.put( recording.storageKey, 'video', key, out );
-				const posterSize = media.hasVideo ? await store.put( recording.storageKey, 'poster', key, poster ) : null;
-				stored = { size, posterSize, mimeType: media.mimeType, duration: media.durationSeconds };
+				// What platforms send (H.264/AAC MP4) is served as it is: moov moved to the front in the
+				// pass that encrypts it, no ffmpeg run (recordings/mp4.ts). Anything else, or a watermark: ffmpeg.
+				const layout = watermark ? null : await readMp4( source ).catch( () => null );
+				if ( layout && ( layout.video || layout.audio ) && [ null, 'avc1', 'avc3' ].includes( layout.video ) && [ null, 'mp4a' ].includes( layout.audio ) ) {
+					const posterDone = layout.video ? makePoster( deps.tools, source, poster, layout.durationSeconds ) : null;
+					posterDone?.catch( () => undefined );
+					const size = await store.putStream( recording.storageKey, 'video', key, layout.pieces(), layout.size );
+					context.heartbeat();
+					let posterSize: number | null = null;
+					if ( posterDone ) {
+						await posterDone;
+						posterSize = await store.put( recording.storageKey, 'poster', key, poster );
+					}
+					stored = { size, posterSize, mimeType: layout.video ? 'video/mp4' : 'audio/mp4', duration: layout.durationSeconds };
+				} else {
+					const found = await probeSource( deps.tools, source );
+					// A remux decodes nothing: the poster comes from the source beside it (two cores, two
+					// processes). A re-encode (watermark, other codecs) cuts it from its own frames.
+					const remux = ! watermark && found.video?.codec === 'h264';
+					const posterFromSource = found.video && remux ? makePoster( deps.tools, source, poster, found.durationSeconds ) : null;
+					posterFromSource?.catch( () => undefined );
+					const media = await makeStreamable( deps.tools, source, out, watermark, found, poster );
+					context.heartbeat();
+					if ( posterFromSource ) {
+						await posterFromSource;
+					} else if ( media.hasVideo && ! media.posterMade ) {
+						await makePoster( deps.tools, out, poster, media.durationSeconds );
+					}
+					const size = await store.put( recording.storageKey, 'video', key, out );
+					const posterSize = media.hasVideo ? await store.put( recording.storageKey, 'poster', key, poster ) : null;
+					stored = { size, posterSize, mimeType: media.mimeType, duration: media.durationSeconds };
+				}
 			} catch ( error ) {
 				if ( error instanceof MediaError || context.lastAttempt ) {
 					await fail( recording, `Processing failed: ${ error instanceof Error ? error.message : String( error ) }` );

@@ -65,6 +65,8 @@ export interface RecordingStore {
 	unwrap( wrapped: string ): Buffer;
 	/** Encrypts the file at `source` into the recording's folder (atomically); returns the plaintext size. */
 	put( storageKey: string, kind: StoredFileKind, dataKey: Buffer, source: string ): Promise< number >;
+	/** Encrypts `size` bytes arriving in pieces (a file rearranged on the way, see recordings/mp4.ts). */
+	putStream( storageKey: string, kind: StoredFileKind, dataKey: Buffer, pieces: AsyncIterable< Buffer >, size: number ): Promise< number >;
 	/** Encrypts bytes held in memory (transcripts). */
 	putBuffer( storageKey: string, kind: StoredFileKind, dataKey: Buffer, data: Buffer ): Promise< number >;
 	/**
@@ -100,13 +102,16 @@ export function createRecordingStore( dir: string, masterKey: Buffer ): Recordin
 			header[ 4 ] = VERSION;
 			header.writeUInt32BE( CHUNK, 8 );
 			header.writeBigUInt64BE( BigInt( size ), 12 );
-			// Sealed chunks are written in batches of about 4 MB: one write per batch, not per chunk.
-			const batch: Buffer[] = [ header ];
+			// Sealed chunks are written in batches of about 4 MB: one writev per batch, not one write
+			// per chunk, and no copy into a batch buffer (this machine's memory copies are not free).
+			let batch: Buffer[] = [ header ];
 			let batched = HEADER;
+			let position = 0;
 			const flush = async () => {
 				if ( batched ) {
-					await out.write( batch.length === 1 ? batch[ 0 ]! : Buffer.concat( batch, batched ) );
-					batch.length = 0;
+					await out.writev( batch, position );
+					position += batched;
+					batch = [];
 					batched = 0;
 				}
 			};
@@ -123,21 +128,34 @@ export function createRecordingStore( dir: string, masterKey: Buffer ): Recordin
 					await flush();
 				}
 			};
-			let pending: Buffer = Buffer.alloc( 0 );
+			// Full chunks are sealed straight from the pieces read; only a chunk that spans two pieces
+			// is copied together (at most 64 KiB per piece).
+			let pending: Buffer | null = null;
 			for await ( const piece of chunks ) {
 				seen += piece.length;
-				pending = pending.length ? Buffer.concat( [ pending, piece ] ) : piece;
 				let at = 0;
-				while ( pending.length - at >= CHUNK && index < total - 1 ) {
-					await seal( pending.subarray( at, at + CHUNK ) );
+				if ( pending ) {
+					const take = Math.min( CHUNK - pending.length, piece.length );
+					pending = Buffer.concat( [ pending, piece.subarray( 0, take ) ] );
+					at = take;
+					if ( pending.length < CHUNK || index === total - 1 ) {
+						continue;
+					}
+					await seal( pending );
+					pending = null;
+				}
+				while ( piece.length - at >= CHUNK && index < total - 1 ) {
+					await seal( piece.subarray( at, at + CHUNK ) );
 					at += CHUNK;
 				}
-				pending = pending.subarray( at );
+				if ( at < piece.length ) {
+					pending = piece.subarray( at );
+				}
 			}
 			if ( seen !== size ) {
 				throw new Error( `The file changed while it was stored (${ seen } bytes read, ${ size } expected).` );
 			}
-			await seal( pending );
+			await seal( pending ?? Buffer.alloc( 0 ) );
 			await flush();
 			// On disk before the work file is deleted and the recording is called available.
 			await out.sync();
@@ -163,6 +181,9 @@ export function createRecordingStore( dir: string, masterKey: Buffer ): Recordin
 		async put( storageKey, kind, dataKey, source ) {
 			const { size } = await stat( source );
 			return write( storageKey, kind, dataKey, createReadStream( source, { highWaterMark: 1024 * 1024 } ), size );
+		},
+		putStream( storageKey, kind, dataKey, pieces, size ) {
+			return write( storageKey, kind, dataKey, pieces, size );
 		},
 		async putBuffer( storageKey, kind, dataKey, data ) {
 			return write( storageKey, kind, dataKey, ( async function* () {
