@@ -30,18 +30,8 @@ class ConsultationsRoute extends ProxyRoute {
 	 */
 	public function get_routes(): array {
 		$permission = array( $this, 'user_or_token_permission' );
-		$token_arg  = array(
-			'bkx_vc' => array(
-				'description' => __( 'Access token from the invitation link, for customers who are not logged in.', 'bookingx-video-consultation' ),
-				'type'        => 'string',
-			),
-		);
-		$id_arg     = array(
-			'id' => array(
-				'description' => __( 'Consultation id.', 'bookingx-video-consultation' ),
-				'type'        => 'integer',
-			),
-		);
+		$token_arg  = $this->token_arg();
+		$id_arg     = $this->id_arg( __( 'Consultation id.', 'bookingx-video-consultation' ) );
 
 		return array(
 			self::PATH_PREFIX . '/consultations/current'             => array(

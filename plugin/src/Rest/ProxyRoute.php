@@ -297,6 +297,35 @@ abstract class ProxyRoute implements Route {
 	}
 
 	/**
+	 * The `bkx_vc` argument of routes open to guests holding their invitation link.
+	 *
+	 * @return array<string, array>
+	 */
+	protected function token_arg(): array {
+		return array(
+			'bkx_vc' => array(
+				'description' => __( 'Access token from the invitation link, for customers who are not logged in.', 'bookingx-video-consultation' ),
+				'type'        => 'string',
+			),
+		);
+	}
+
+	/**
+	 * The `id` path argument, described for its resource.
+	 *
+	 * @param string $description Translated description.
+	 * @return array<string, array>
+	 */
+	protected function id_arg( string $description ): array {
+		return array(
+			'id' => array(
+				'description' => $description,
+				'type'        => 'integer',
+			),
+		);
+	}
+
+	/**
 	 * Permission for admin routes: `manage_options`.
 	 *
 	 * @return true|WP_Error
