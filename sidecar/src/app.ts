@@ -252,7 +252,9 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 			await recordingsPipeline.sweepRetention();
 		} ) as JobHandler,
 		'webhook.teams': createTeamsWebhookJob( { tracker: sessions, subscriptions: teamsSubscriptions, log: app.log } ) as JobHandler,
-		'teams.subscriptions': ( () => teamsSubscriptions.runSweepJob() ) as JobHandler,
+		'teams.subscriptions': ( async () => {
+			await teamsSubscriptions.sweep();
+		} ) as JobHandler,
 		'session.no_show_check': ( async ( payload: { consultationId: number; start: string } ) => {
 			await sessions.checkNoShow( payload.consultationId, payload.start );
 		} ) as JobHandler,
@@ -287,7 +289,11 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		reconcileIntervalSeconds: config.reconcileIntervalSeconds,
 		concurrency: config.syncConcurrency,
 		jobLeaseSeconds: config.jobLeaseSeconds,
-		periodicJobs: [ { kind: 'recording.retention', everySeconds: 3600 } ],
+		periodicJobs: [
+			{ kind: 'recording.retention', everySeconds: 3600 },
+			// Graph subscriptions to Teams meetings' call events, while Teams is configured.
+			{ kind: 'teams.subscriptions', everySeconds: 300, when: () => teamsSubscriptions.isConfigured() },
+		],
 	} );
 	app.decorate( 'workers', workers );
 	const joinEvents = createJoinEvents( { tracker: sessions, queue, clock } );
@@ -361,7 +367,6 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 	await app.register( mediaRoutes, { prefix: '/media' } );
 
 	app.addHook( 'onClose', async () => {
-		teamsSubscriptions.stop();
 		await workers.stop();
 		if ( ownsKnex ) {
 			await knex.destroy();

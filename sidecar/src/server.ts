@@ -31,8 +31,6 @@ async function main(): Promise< void > {
 	app.log.info( { version: VERSION }, 'BookingX Video sidecar ready' );
 	if ( config.workers ) {
 		app.workers.start();
-		// Keeps the Teams subscriptions sweep queued (a job every 5 minutes, shared by all instances).
-		app.services.teamsSubscriptions.start();
 	}
 	const shutdown = async ( signal: string ) => {
 		app.log.info( { signal }, 'shutting down' );

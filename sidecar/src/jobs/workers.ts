@@ -19,6 +19,12 @@ import type { ConsultationsRepository } from '../repositories/consultations-repo
 import { retryDelaySeconds, type Job, type QueueRepository } from '../repositories/queue-repository';
 import type { BookingSync } from '../services/booking-sync';
 
+export interface PeriodicJob {
+	kind: string;
+	everySeconds: number;
+	when?: () => Promise< boolean >;
+}
+
 /** What a job handler knows about its run. */
 export interface JobContext {
 	/** This attempt, counting from 1. */
@@ -48,8 +54,12 @@ interface Deps {
 	 * a job of an instance that died is taken up again after it. Default 120.
 	 */
 	jobLeaseSeconds?: number;
-	/** Jobs queued on a timer (retention sweeps): once per period across all instances (the key names the period). */
-	periodicJobs?: Array< { kind: string; everySeconds: number } >;
+	/**
+	 * Jobs queued on a timer (sweeps): every instance queues the job of the current period, keyed
+	 * `<kind>:<period start, ISO>`, so it runs once per period however many instances there are.
+	 * `when` (optional) says whether it is needed at all now (e.g. Teams is configured).
+	 */
+	periodicJobs?: PeriodicJob[];
 }
 
 const BATCH = 200;
@@ -374,6 +384,17 @@ export function createWorkers( deps: Deps ) {
 		await runDueJobs();
 	}
 
+	/** Queues the job of the current period (idempotent: one per period across instances). */
+	async function queuePeriodic( periodic: PeriodicJob ): Promise< void > {
+		if ( periodic.when && ! ( await periodic.when() ) ) {
+			return;
+		}
+		const now = clock();
+		const every = periodic.everySeconds * 1000;
+		const slot = new Date( Math.floor( now.getTime() / every ) * every );
+		await queue.enqueueJob( periodic.kind, { slot: slot.toISOString() }, `${ periodic.kind }:${ slot.toISOString() }`, slot, now );
+	}
+
 	const safely = ( name: string, fn: () => Promise< unknown > ) => () => {
 		fn().catch( ( error ) => log.error( { err: error }, `${ name } failed` ) );
 	};
@@ -385,6 +406,12 @@ export function createWorkers( deps: Deps ) {
 		/** Work now (after a nudge from PHP), without waiting for the next poll. */
 		nudge() {
 			safely( 'outbox drain', drainThenJobs )();
+		},
+		/** Queues the current period's periodic jobs (the timers do it; tests call it directly). */
+		async queuePeriodicJobs(): Promise< void > {
+			for ( const periodic of deps.periodicJobs ?? [] ) {
+				await queuePeriodic( periodic );
+			}
 		},
 		/** Run due jobs now (a webhook queued one); concurrent calls coalesce. */
 		nudgeJobs() {
@@ -403,14 +430,12 @@ export function createWorkers( deps: Deps ) {
 			timers.push( setInterval( safely( 'jobs', async () => ( draining ? 0 : runDueJobs() ) ), Math.max( 1, deps.outboxPollSeconds ) * 1000 ) );
 			timers.push( setInterval( safely( 'reconcile', reconcile ), deps.reconcileIntervalSeconds * 1000 ) );
 			for ( const periodic of deps.periodicJobs ?? [] ) {
-				const enqueue = async () => {
-					const now = clock();
-					const period = Math.floor( now.getTime() / ( periodic.everySeconds * 1000 ) );
-					await queue.enqueueJob( periodic.kind, {}, `${ periodic.kind }:${ period }`, now, now );
+				const tick = safely( periodic.kind, async () => {
+					await queuePeriodic( periodic );
 					await runDueJobs();
-				};
-				safely( periodic.kind, enqueue )();
-				timers.push( setInterval( safely( periodic.kind, enqueue ), periodic.everySeconds * 1000 ) );
+				} );
+				tick();
+				timers.push( setInterval( tick, periodic.everySeconds * 1000 ) );
 			}
 			timers.forEach( ( t ) => t.unref() );
 		},

@@ -4,8 +4,8 @@
  *
  * Teams subscriptions live at most an hour, and Graph validates our notification URL on each
  * create, so subscriptions are not made at booking time. A sweep (job `teams.subscriptions`, every
- * {@link SWEEP_EVERY_MS}; each run queues the next, and every instance's timer re-queues a missing
- * one, so the chain survives restarts) does it all:
+ * {@link SWEEP_EVERY_MS} while Teams is configured: a periodic job of the workers, queued once per
+ * slot whatever the number of instances) does it all:
  * - subscribes meetings starting within {@link SUBSCRIBE_LEAD_MS} (random clientState, stored as a
  *   hash), asking for {@link SUBSCRIPTION_LIFETIME_MS};
  * - renews those with less than {@link RENEW_WHEN_LEFT_MS} left while the meeting may still run
@@ -113,7 +113,6 @@ export function createTeamsSubscriptionsService( deps: TeamsSubscriptionsDeps ) 
 	/** A lapse matters only once people may be joining. */
 	const inWatchWindow = ( c: Pick< TeamsMeetingCandidate, 'scheduledStart' > | null, now: Date ) =>
 		! c || now.getTime() >= c.scheduledStart.getTime() - EARLY_JOIN_MARGIN_MS;
-	let timer: NodeJS.Timeout | null = null;
 	/** The real Graph (not a local fake) with an http notification URL. */
 	const insecureForGraph = ! deps.notificationUrl.startsWith( 'https:' ) && /(^|\.)graph\.microsoft\.(com|us|de)$|microsoftgraph\.chinacloudapi\.cn$/i.test( new URL( deps.platformEnv.urls.graphApi ).hostname );
 
@@ -326,21 +325,7 @@ export function createTeamsSubscriptionsService( deps: TeamsSubscriptionsDeps ) 
 		log.info( { subscriptionId, event }, 'Teams lifecycle event we do not know; ignored' );
 	}
 
-	/** Queues the sweep of the 5-minute slot that holds `at` (once per slot, across instances). */
-	function queueSweep( at: Date, now: Date ): Promise< void > {
-		const slot = new Date( Math.floor( at.getTime() / SWEEP_EVERY_MS ) * SWEEP_EVERY_MS );
-		return deps.queue.enqueueJob( 'teams.subscriptions', { slot: slot.toISOString() }, `teams.subscriptions:${ slot.toISOString() }`, slot, now );
-	}
-
 	const sweep = (): Promise< SweepResult > => withNamedLock( deps.knex, lockName, 120, sweepLocked );
-
-	/** Queues the current slot's sweep when Teams is configured (idempotent). */
-	async function ensureScheduled(): Promise< void > {
-		if ( configured( await deps.settings.get() ) ) {
-			const now = clock();
-			await queueSweep( now, now );
-		}
-	}
 
 	return {
 		/** One sweep now (what the `teams.subscriptions` job does; tests call it directly). */
@@ -371,16 +356,9 @@ export function createTeamsSubscriptionsService( deps: TeamsSubscriptionsDeps ) 
 			);
 		},
 
-		/**
-		 * The `teams.subscriptions` job: queues the next slot's sweep first (the chain; it stops when
-		 * Teams is no longer configured), then sweeps.
-		 */
-		async runSweepJob(): Promise< void > {
-			if ( configured( await deps.settings.get() ) ) {
-				const now = clock();
-				await queueSweep( new Date( now.getTime() + SWEEP_EVERY_MS ), now );
-			}
-			await sweep();
+		/** Whether sweeps are needed at all (the periodic job's `when`). */
+		async isConfigured(): Promise< boolean > {
+			return configured( await deps.settings.get() );
 		},
 
 		/** A sweep as soon as the jobs run (after a meeting ended), once per `why`. */
@@ -388,28 +366,6 @@ export function createTeamsSubscriptionsService( deps: TeamsSubscriptionsDeps ) 
 			const now = clock();
 			await deps.queue.enqueueJob( 'teams.subscriptions', { why }, `teams.subscriptions:${ why }`.slice( 0, 191 ), now, now );
 			deps.nudge();
-		},
-
-		ensureScheduled,
-
-		/** Every minute, makes sure a sweep is queued, so the chain survives crashes and restarts. */
-		start(): void {
-			if ( timer ) {
-				return;
-			}
-			const tick = () => {
-				ensureScheduled().catch( ( error: unknown ) => log.warn( { err: error }, 'could not queue the Teams subscriptions sweep' ) );
-			};
-			tick();
-			timer = setInterval( tick, MINUTE );
-			timer.unref();
-		},
-
-		stop(): void {
-			if ( timer ) {
-				clearInterval( timer );
-				timer = null;
-			}
 		},
 	};
 }
