@@ -67,6 +67,8 @@ const LEASE_SECONDS = 120;
 /** Jobs claimed at once, and webhook jobs run at once. */
 const JOB_BATCH = 50;
 const WEBHOOK_JOB_CONCURRENCY = 16;
+/** Claim rounds of jobs per pass (50 each); a pass that reaches it is followed by another at once. */
+const MAX_JOB_ROUNDS = 20;
 /** Claim rounds per drain (50 rows each): bounds one drain; the next poll or wake-up continues. */
 const MAX_ROUNDS = 200;
 /**
@@ -300,7 +302,13 @@ export function createWorkers( deps: Deps ) {
 
 	async function runDueJobsOnce(): Promise< number > {
 		let handled = 0;
-		for ( let round = 0; round < 20 && ! stopped; round++ ) {
+		for ( let round = 0; ! stopped; round++ ) {
+			if ( round === MAX_JOB_ROUNDS ) {
+				// A pass is bounded, but a backlog must not wait for the next poll (up to
+				// BKX_VIDEO_OUTBOX_POLL_SECONDS): another pass follows at once.
+				jobsAgain = true;
+				break;
+			}
 			const jobs = await queue.claimJobs( JOB_BATCH, jobLeaseSeconds, clock() );
 			if ( ! jobs.length ) {
 				break;
