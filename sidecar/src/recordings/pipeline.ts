@@ -12,8 +12,6 @@ import { join } from 'node:path';
 
 import type { FastifyBaseLogger } from 'fastify';
 
-import { ERROR_MESSAGES } from '@bkx-video/contracts';
-
 import { decryptSecret, encryptSecret } from '../crypto';
 import type { JobContext } from '../jobs/workers';
 import { downloadToFile } from '../platforms/_shared/download';
@@ -344,8 +342,6 @@ export function createRecordingsPipeline( deps: PipelineDeps ) {
 			return rows.length;
 		},
 
-		/** The message viewers get for a failed recording (spec §10). */
-		failedMessage: ERROR_MESSAGES.recording_failed,
 	};
 }
 

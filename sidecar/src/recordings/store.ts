@@ -25,11 +25,6 @@ const HEADER = 20;
 export const CHUNK = 64 * 1024;
 const TAG = 16;
 
-/** Bytes of the encrypted file for `size` bytes of plaintext. */
-export function encryptedSize( size: number ): number {
-	return HEADER + chunkCount( size ) * TAG + size;
-}
-
 function chunkCount( size: number ): number {
 	return Math.max( 1, Math.ceil( size / CHUNK ) );
 }
@@ -74,8 +69,6 @@ export interface RecordingStore {
 	 * The stream errors with {@link StoreIntegrityError} if the file was tampered with.
 	 */
 	read( storageKey: string, kind: StoredFileKind, dataKey: Buffer, range?: { start: number; end: number } ): Promise< { size: number; stream: Readable } >;
-	/** Whether the file exists. */
-	has( storageKey: string, kind: StoredFileKind ): Promise< boolean >;
 	/** Removes every file of the recording (idempotent). */
 	remove( storageKey: string ): Promise< void >;
 }
@@ -232,9 +225,6 @@ export function createRecordingStore( dir: string, masterKey: Buffer ): Recordin
 				}
 			}
 			return { size, stream: Readable.from( chunks(), { objectMode: false } ) };
-		},
-		async has( storageKey, kind ) {
-			return stat( pathOf( storageKey, kind ) ).then( () => true, () => false );
 		},
 		async remove( storageKey ) {
 			await rm( folder( storageKey ), { recursive: true, force: true } );

@@ -70,4 +70,3 @@ export const ZoomRecordingSchema = z
 		recording_files: z.array( ZoomRecordingFileSchema ),
 	} )
 	.loose();
-export type ZoomRecording = z.infer< typeof ZoomRecordingSchema >;
