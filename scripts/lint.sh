@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-for project in packages/contracts packages/api-client packages/platform-fakes packages/wp-harness sidecar e2e blocks admin-app; do
+for project in packages/contracts packages/api-client packages/meeting-room packages/platform-fakes packages/wp-harness sidecar e2e blocks admin-app; do
   if ! node_modules/.bin/tsc -p "$project" --noEmit; then
     echo "tsc failed in $project"; status=1
   fi
@@ -12,6 +12,8 @@ done
 for pkg in blocks admin-app; do
   (cd "$pkg" && pnpm run -s lint-js) || { echo "lint-js failed in $pkg"; status=1; }
 done
+# The room package has no wp-scripts of its own: the blocks' ESLint config checks it.
+(cd packages/meeting-room && ../../blocks/node_modules/.bin/wp-scripts lint-js --config ../../blocks/eslint.config.cjs src) || { echo "lint-js failed in packages/meeting-room"; status=1; }
 php_failed=0
 while IFS= read -r -d '' file; do
   php -l "$file" >/dev/null || { echo "php -l failed: $file"; php_failed=1; }

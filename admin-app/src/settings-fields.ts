@@ -408,6 +408,17 @@ export function getSettingFields(): Record< SettingKey, FieldDef > {
 				'bookingx-video-consultation'
 			)
 		),
+		webrtc_force_relay: {
+			label: __(
+				'Send all media through TURN',
+				'bookingx-video-consultation'
+			),
+			help: __(
+				"Participants never learn each other's network addresses. Needs a TURN server above; calls use its bandwidth.",
+				'bookingx-video-consultation'
+			),
+			type: 'boolean',
+		},
 
 		// Meeting
 		password_required: {

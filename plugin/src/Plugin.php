@@ -11,6 +11,7 @@ use BookingX\Addons\VideoConsultation\Admin\Notices;
 use BookingX\Addons\VideoConsultation\Admin\ServiceMetaBox;
 use BookingX\Addons\VideoConsultation\Admin\SettingsPage;
 use BookingX\Addons\VideoConsultation\Blocks\BlockRegistry;
+use BookingX\Addons\VideoConsultation\Blocks\RoomPage;
 use BookingX\Addons\VideoConsultation\Bookingx\Listeners;
 use BookingX\Addons\VideoConsultation\Bookingx\PlatformChoiceField;
 use BookingX\Addons\VideoConsultation\Privacy\RecordingsPrivacy;
@@ -67,6 +68,7 @@ final class Plugin {
 
 		self::$notices->init();
 		( new BlockRegistry() )->init();
+		( new RoomPage() )->init();
 		( new SettingsPage() )->init();
 		( new ServiceMetaBox() )->init();
 		( new RouteRegistry( $client, $signer, $config ) )->init();

@@ -44,6 +44,10 @@ import { createTeamsSubscriptionsService, type TeamsSubscriptionsService } from 
 import { createTeamsIngest, createTeamsWebhookJob, type TeamsIngest } from './webhooks/teams-ingest';
 import internalRoutes from './routes/internal/index';
 import v1Routes from './routes/v1/index';
+import roomRoutes from './routes/rooms/index';
+import { createRoomHub, type RoomHub } from './rooms/room-hub';
+import { createRoomTickets, type RoomTickets } from './rooms/room-tickets';
+import type { Consultation } from './repositories/consultations-repository';
 import { createBookingSync, type BookingSync } from './services/booking-sync';
 import { createCalendarEntries, type CalendarEntries } from './services/calendar-entry';
 import { createConsultationsService, type ConsultationsService } from './services/consultations-service';
@@ -59,6 +63,12 @@ declare module 'fastify' {
 		knex: Knex;
 		tables: Tables;
 		workers: Workers;
+		/** The built-in room: signaling hub, tickets, and a fresh read of a room's consultation. */
+		rooms: {
+			hub: RoomHub;
+			tickets: RoomTickets;
+			consultation: ( id: number ) => Promise< Consultation | null >;
+		};
 		services: {
 			settings: SettingsService;
 			consultations: ConsultationsService;
@@ -310,6 +320,31 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		},
 		onJoined: ( ...args ) => joinEvents.record( ...args ),
 	} );
+	// The built-in room (issue 6): presence in the room is the session's truth for `webrtc`.
+	const roomEvents = ( roomId: string, event: Parameters< SessionTracker[ 'applyToMeeting' ] >[ 2 ] ) => {
+		sessions.applyToMeeting( 'webrtc', roomId, event ).catch( ( error: unknown ) => app.log.error( { err: error, roomId }, 'room event not recorded' ) );
+	};
+	const roomParticipant = ( peer: { key: string; name: string; email: string | null; userId: number; role: 'host' | 'participant' } ) => ( {
+		key: peer.key,
+		name: peer.name,
+		email: peer.email,
+		userId: peer.userId || null,
+		role: peer.role === 'host' ? ( 'host' as const ) : ( 'participant' as const ),
+	} );
+	app.decorate( 'rooms', {
+		hub: createRoomHub( {
+			clock,
+			log: app.log,
+			events: {
+				joined: ( room, peer, at ) => roomEvents( room.roomId, { kind: 'joined', at, participant: roomParticipant( peer ) } ),
+				left: ( room, peer, at ) => roomEvents( room.roomId, { kind: 'left', at, participant: roomParticipant( peer ) } ),
+				ended: ( room, at ) => roomEvents( room.roomId, { kind: 'ended', at } ),
+				quality: ( room, peer, level ) => app.log.info( { room: room.roomId, peer: peer.id, level }, 'connection-quality-changed' ),
+			},
+		} ),
+		tickets: createRoomTickets( { secret: config.secret, consultations, service: consultationsService, signalingBase: config.platformUrls.roomSignaling, clock } ),
+		consultation: ( id: number ) => consultations.findById( id, { fresh: true } ),
+	} );
 	app.decorate( 'services', {
 		settings,
 		sync,
@@ -365,8 +400,10 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 	await app.register( internalRoutes, { prefix: '/internal' } );
 	await app.register( webhookRoutes, { prefix: '/webhooks' } );
 	await app.register( mediaRoutes, { prefix: '/media' } );
+	await app.register( roomRoutes, { prefix: '/rooms' } );
 
 	app.addHook( 'onClose', async () => {
+		app.rooms.hub.closeAll();
 		await workers.stop();
 		if ( ownsKnex ) {
 			await knex.destroy();

@@ -26,6 +26,11 @@ const encryptionKey = z
 		return buf;
 	} );
 
+/** The sidecar's public URL as a WebSocket base (http → ws, https → wss) for the built-in room. */
+export function signalingBase( publicUrl: string ): string {
+	return publicUrl.replace( /\/+$/, '' ).replace( /^http/, 'ws' );
+}
+
 export const EnvSchema = z.object( {
 	BKX_VIDEO_HOST: z.string().default( '127.0.0.1' ),
 	BKX_VIDEO_PORT: z.coerce.number().int().min( 0 ).max( 65535 ).default( 8787 ),
@@ -170,6 +175,8 @@ export function loadConfig( env: NodeJS.ProcessEnv = process.env ): Config {
 			googleToken: e.BKX_VIDEO_GOOGLE_TOKEN_URL,
 			googleRevoke: e.BKX_VIDEO_GOOGLE_REVOKE_URL,
 			googleCalendar: e.BKX_VIDEO_GOOGLE_CALENDAR_URL,
+			site: e.BKX_VIDEO_SITE_URL,
+			roomSignaling: signalingBase( e.BKX_VIDEO_SIDECAR_PUBLIC_URL ?? `http://${ e.BKX_VIDEO_HOST === '0.0.0.0' || e.BKX_VIDEO_HOST === '::' ? '127.0.0.1' : e.BKX_VIDEO_HOST }:${ e.BKX_VIDEO_PORT }` ),
 		},
 		platformTimeoutMs: e.BKX_VIDEO_PLATFORM_TIMEOUT_SECONDS * 1000,
 		jobLeaseSeconds: e.BKX_VIDEO_JOB_LEASE_SECONDS,

@@ -214,10 +214,20 @@ describe( 'Jitsi and the others', () => {
 		expect( meeting.json?.message ).toMatch( /no meeting API/ );
 	} );
 
-	it( 'answers ok:false for a platform that has no check yet', async () => {
-		const res = await check( 'webrtc', { step: 'connection' } );
-		expect( res.status ).toBe( 200 );
-		expect( res.json ).toMatchObject( { ok: false, details: { failure: 'not_available' } } );
+	it( 'checks the built-in room: its signaling address, and a TURN server without its secret', async () => {
+		await save( { webrtc_turn_servers: [], webrtc_turn_secret: null } );
+		const ready = await check( 'webrtc', { step: 'connection' } );
+		expect( ready.json ).toMatchObject( { ok: true } );
+		expect( ready.json?.message ).toMatch( /ready: rooms open at http:\/\/127\.0\.0\.1:9\/\?bkx_video_room=… and connect to ws:\/\/.*\/rooms\/…\/signal\. No TURN server/ );
+		await save( { webrtc_turn_servers: [ 'turn:turn.example.test:3478' ] } );
+		const noSecret = await check( 'webrtc', { step: 'connection' } );
+		expect( noSecret.json ).toMatchObject( { ok: false } );
+		expect( noSecret.json?.message ).toMatch( /TURN secret is empty/ );
+		await save( { webrtc_turn_secret: 'turn-wizard-secret-0123456789' } );
+		const withTurn = await check( 'webrtc', { step: 'connection' } );
+		expect( withTurn.json ).toMatchObject( { ok: true } );
+		expect( withTurn.json?.message ).toMatch( /1 TURN server\(s\) get credentials per participant/ );
+		expect( JSON.stringify( withTurn.json ) ).not.toContain( 'turn-wizard-secret' );
 	} );
 } );
 

@@ -5,7 +5,7 @@
  * The server is trusted to follow the contract; only "is it an object at all" is checked.
  * Use the main entry wherever a few dozen kB do not matter (admin, tests, Node).
  */
-import type { CalendarEntry, ConsultationView, JoinResponse } from '@bkx-video/contracts';
+import type { CalendarEntry, ConsultationView, JoinResponse, RoomTicket } from '@bkx-video/contracts';
 
 import { ApiError } from './api-error';
 import type { Fetcher } from './fetcher';
@@ -17,7 +17,7 @@ export { ApiError, isApiError, toApiError } from './api-error';
 export type { ApiErrorCode, ApiErrorInit } from './api-error';
 export type { Fetcher, FetcherOptions } from './fetcher';
 export type { AccessOptions } from './paths';
-export type { CalendarEntry, ConsultationView, JoinResponse } from '@bkx-video/contracts';
+export type { CalendarEntry, ConsultationView, JoinResponse, RoomTicket } from '@bkx-video/contracts';
 
 export interface LiteClient {
 	consultations: {
@@ -25,6 +25,10 @@ export interface LiteClient {
 		get( id: number, options?: AccessOptions ): Promise< ConsultationView >;
 		join( id: number, options?: AccessOptions ): Promise< JoinResponse >;
 		calendar( id: number, options?: AccessOptions ): Promise< CalendarEntry >;
+	};
+	rooms: {
+		/** A ticket into the built-in room (POST …/rooms/{room}/ticket). */
+		ticket( room: string, options?: AccessOptions ): Promise< RoomTicket >;
 	};
 }
 
@@ -56,6 +60,10 @@ export function createClient( { fetcher }: { fetcher: Fetcher } ): LiteClient {
 				expectObject( await send( fetcher, { path: paths.join( id, options ), method: 'POST' } ), 'join_url' ),
 			calendar: async ( id, options ) =>
 				expectObject( await send( fetcher, { path: paths.calendar( id, options ), method: 'GET' } ), 'ics' ),
+		},
+		rooms: {
+			ticket: async ( room, options ) =>
+				expectObject( await send( fetcher, { path: paths.roomTicket( room, options ), method: 'POST' } ), 'token' ),
 		},
 	};
 }

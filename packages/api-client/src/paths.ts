@@ -43,11 +43,27 @@ function platformPath( platform: string ): string {
 	return `${ NAMESPACE }/platforms/${ platform }`;
 }
 
+const ROOM_ID = /^r_[a-z0-9]{20}$/;
+
+/** @throws {ApiError} `invalid_request` when `room` is not a room id (no request is sent). */
+function roomPath( room: string ): string {
+	if ( ! ROOM_ID.test( room ) ) {
+		throw new ApiError( {
+			code: 'invalid_request',
+			message: 'Some details are missing or invalid.',
+			status: 0,
+			details: { room: 'This room link is not complete. Please use the link in your invitation.' },
+		} );
+	}
+	return `${ NAMESPACE }/rooms/${ room }`;
+}
+
 export const paths = {
 	current: ( options?: AccessOptions ) => withToken( `${ NAMESPACE }/consultations/current`, options ),
 	consultation: ( id: number, options?: AccessOptions ) => withToken( consultationPath( id ), options ),
 	join: ( id: number, options?: AccessOptions ) => withToken( `${ consultationPath( id ) }/join`, options ),
 	calendar: ( id: number, options?: AccessOptions ) => withToken( `${ consultationPath( id ) }/calendar`, options ),
+	roomTicket: ( room: string, options?: AccessOptions ) => withToken( `${ roomPath( room ) }/ticket`, options ),
 	settings: () => `${ NAMESPACE }/settings`,
 	status: () => `${ NAMESPACE }/status`,
 	platformCheck: ( platform: string ) => `${ platformPath( platform ) }/check`,

@@ -8,3 +8,4 @@ export * from './status';
 export * from './platform-check';
 export * from './meet-oauth';
 export * from './recording';
+export * from './room';

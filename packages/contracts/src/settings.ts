@@ -75,6 +75,8 @@ export const SettingsSchema = z.object( {
 	webrtc_turn_servers: z.array( iceUrl ).max( 10 ),
 	webrtc_turn_secret: secret,
 	webrtc_signaling_server: optionalUrl,
+	/** Media only through TURN: participants never see each other's addresses (needs a TURN server). */
+	webrtc_force_relay: bool,
 
 	// Meeting
 	password_required: bool,
@@ -178,6 +180,7 @@ export const DEFAULT_SETTINGS: Settings = {
 	webrtc_turn_servers: [],
 	webrtc_turn_secret: '',
 	webrtc_signaling_server: '',
+	webrtc_force_relay: false,
 
 	password_required: true,
 	password_length: 6,
@@ -278,7 +281,7 @@ export const SETTING_GROUPS: ReadonlyArray< { id: string; keys: ReadonlyArray< S
 	{ id: 'teams', keys: [ 'teams_enabled', 'teams_tenant_id', 'teams_client_id', 'teams_client_secret', 'teams_redirect_uri', 'teams_allow_pstn_users' ] },
 	{ id: 'meet', keys: [ 'meet_enabled', 'meet_client_id', 'meet_client_secret', 'meet_redirect_uri', 'meet_calendar_id' ] },
 	{ id: 'jitsi', keys: [ 'jitsi_enabled', 'jitsi_server_url', 'jitsi_app_id', 'jitsi_app_secret', 'jitsi_jwt_enabled' ] },
-	{ id: 'webrtc', keys: [ 'webrtc_enabled', 'webrtc_stun_servers', 'webrtc_turn_servers', 'webrtc_turn_secret', 'webrtc_signaling_server' ] },
+	{ id: 'webrtc', keys: [ 'webrtc_enabled', 'webrtc_stun_servers', 'webrtc_turn_servers', 'webrtc_turn_secret', 'webrtc_signaling_server', 'webrtc_force_relay' ] },
 	{ id: 'meeting', keys: [ 'password_required', 'password_length', 'waiting_room_enabled', 'auto_recording', 'recording_type', 'allow_screen_sharing', 'enable_chat', 'max_participants', 'no_show_after_minutes' ] },
 	{ id: 'pre_consultation', keys: [ 'intake_form_enabled', 'intake_form_template', 'document_upload_enabled', 'max_upload_size', 'technical_check_enabled' ] },
 	{ id: 'reminders', keys: [ 'reminder_24h', 'reminder_1h', 'reminder_15min', 'reminder_method' ] },

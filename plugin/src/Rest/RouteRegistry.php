@@ -72,6 +72,7 @@ final class RouteRegistry {
 		$routes = array(
 			new ConsultationsRoute( $this->client, $this->signer ),
 			new RecordingsRoute( $this->client, $this->signer ),
+			new RoomsRoute( $this->client, $this->signer ),
 			new SettingsRoute( $this->client, $this->signer ),
 			new PlatformsRoute( $this->client, $this->signer ),
 			new StatusRoute( $this->client, $this->signer ),

@@ -11,14 +11,16 @@ import type { PlatformId, Settings } from '@bkx-video/contracts';
 import { createJitsiPlatform } from './jitsi/adapter';
 import { createMeetPlatform } from './meet/adapter';
 import { createTeamsPlatform } from './teams/adapter';
+import { createWebrtcPlatform } from './webrtc/adapter';
 import { createZoomPlatform } from './zoom/adapter';
 import type { PlatformDeps, PlatformEnv, VideoPlatform, VideoPlatformFactory } from './video-platform';
 
-/** Adapters that exist today; the others arrive with their issues. */
-const FACTORIES: Partial< Record< PlatformId, VideoPlatformFactory > > = {
+/** Every platform's adapter. */
+const FACTORIES: Record< PlatformId, VideoPlatformFactory > = {
 	jitsi: createJitsiPlatform,
 	meet: createMeetPlatform,
 	teams: createTeamsPlatform,
+	webrtc: createWebrtcPlatform,
 	zoom: createZoomPlatform,
 };
 

@@ -64,6 +64,8 @@ export interface RemoteRecordingFile {
 export interface JoinParticipant {
 	role: 'host' | 'participant';
 	user: { id: string; name: string; email: string };
+	/** The guest's personal link token, when they came with one (a room page on the site needs it again). */
+	accessToken?: string;
 }
 
 export interface JoinLink {
@@ -105,6 +107,10 @@ export interface PlatformEnv {
 		googleToken: string;
 		googleRevoke: string;
 		googleCalendar: string;
+		/** The WordPress site (the built-in room's page is `/?bkx_video_room=<room>` there). */
+		site: string;
+		/** The sidecar's public URL as ws:// or wss://; a room's signaling is `<this>/rooms/<room>/signal`. */
+		roomSignaling: string;
 	};
 	/** Per-request timeout for vendor calls. */
 	timeoutMs: number;

@@ -52,6 +52,20 @@ interface Deps {
 	onJoined?: ( c: Consultation, role: ViewerRole, identity: IdentityClaims, client: JoinClient, settings: Settings, closesAt: Date ) => Promise< void >;
 }
 
+/** A viewer cleared to join now ({@link ConsultationsService.admit}). */
+export interface Admitted {
+	consultation: Consultation;
+	role: ViewerRole;
+	settings: Settings;
+	closesAt: Date;
+	/** Hosts and admins join with the host's powers. */
+	isHost: boolean;
+	/** Who joins, as platforms see them (`customer-<booking>` or `wp-<user>`). */
+	user: { id: string; name: string; email: string };
+	/** The personal link token, when it is what let the viewer in. */
+	accessToken?: string;
+}
+
 export function createConsultationsService( deps: Deps ) {
 	const { consultations, accessTokens, bookings, clock } = deps;
 	const platformFor = createPlatformCache( deps.platformEnv );
@@ -66,10 +80,10 @@ export function createConsultationsService( deps: Deps ) {
 	/** Loads the consultation and the viewer's role, or throws the right 401/403/404. */
 	async function authorize(
 		identity: IdentityClaims,
-		id: number,
+		id: number | Consultation,
 		accessToken: string | undefined
-	): Promise< { consultation: Consultation; role: ViewerRole; settings: Settings } > {
-		const consultation = await consultations.findById( id );
+	): Promise< { consultation: Consultation; role: ViewerRole; settings: Settings; tokenUsed: boolean } > {
+		const consultation = typeof id === 'number' ? await consultations.findById( id ) : id;
 		// No token (logged-in callers, the usual case): no promise to wait for.
 		let tokenId = accessToken ? await accessTokens.resolve( accessToken ) : null;
 		if ( ! consultation ) {
@@ -88,13 +102,11 @@ export function createConsultationsService( deps: Deps ) {
 		if ( ! can( identity, 'consultation.view', role ) || ! role ) {
 			throw new AppError( identity.sub === 0 ? 'unauthenticated' : 'forbidden' );
 		}
-		return { consultation, role, settings };
+		return { consultation, role, settings, tokenUsed: tokenId === consultation.id };
 	}
 
-	async function toView( c: Consultation, role: ViewerRole, settings: Settings ): Promise< ConsultationView > {
-		const now = clock();
-		const { opensAt, closesAt } = joinWindow( c, settings );
-		const [ providerName, serviceName ] = await Promise.all( [
+	function namesOf( c: Consultation ): Promise< [ string, string ] > {
+		return Promise.all( [
 			cachedName( `seat:${ c.seatId }:${ c.hostId }`, async () => {
 				const host = await bookings.getUser( c.hostId );
 				if ( host?.displayName ) {
@@ -104,6 +116,12 @@ export function createConsultationsService( deps: Deps ) {
 			} ),
 			cachedName( `service:${ c.serviceId }`, async () => ( await bookings.getService( c.serviceId ) )?.title ?? '' ),
 		] );
+	}
+
+	async function toView( c: Consultation, role: ViewerRole, settings: Settings ): Promise< ConsultationView > {
+		const now = clock();
+		const { opensAt, closesAt } = joinWindow( c, settings );
+		const [ providerName, serviceName ] = await namesOf( c );
 		return {
 			id: c.id,
 			booking_id: c.bookingId,
@@ -154,19 +172,19 @@ export function createConsultationsService( deps: Deps ) {
 		},
 
 		/**
-		 * Mints the viewer's join link.
+		 * Checks that the viewer may join now (the checks of {@link join}, for the room's tickets too).
 		 *
 		 * @throws AppError meeting_not_open (409, with opens_at), meeting_ended (410),
 		 *   meeting_cancelled (410), forbidden, platform_unavailable (503).
 		 */
-		async join( identity: IdentityClaims, id: number, accessToken?: string, client: JoinClient = {} ): Promise< JoinResponse > {
-			const { consultation, role, settings } = await authorize( identity, id, accessToken );
+		async admit( identity: IdentityClaims, consultation: Consultation | number, accessToken?: string ): Promise< Admitted > {
+			const { consultation: c, role, settings, tokenUsed } = await authorize( identity, consultation, accessToken );
 			if ( ! can( identity, 'consultation.join', role ) ) {
 				throw new AppError( 'forbidden' );
 			}
-			const window = joinWindow( consultation, settings );
+			const window = joinWindow( c, settings );
 			const { opensAt, closesAt } = window;
-			const state = joinState( consultation, settings, clock(), window );
+			const state = joinState( c, settings, clock(), window );
 			if ( state === 'cancelled' ) {
 				throw new AppError( 'meeting_cancelled' );
 			}
@@ -178,26 +196,40 @@ export function createConsultationsService( deps: Deps ) {
 			}
 			// Last resort (reference §7.4): a booking closed by a path that fires no hook must not be
 			// joinable until the next reconcile. One indexed read of the post's status.
-			const bookingStatus = await bookings.getBookingStatus( consultation.bookingId );
+			const bookingStatus = await bookings.getBookingStatus( c.bookingId );
 			if ( bookingStatus === null || CLOSED_BOOKING_STATUSES.has( bookingStatus ) ) {
-				deps.onStaleBooking?.( consultation.bookingId );
+				deps.onStaleBooking?.( c.bookingId );
 				throw new AppError( 'meeting_cancelled' );
 			}
-			if ( ! consultation.meetingId ) {
+			if ( ! c.meetingId ) {
 				throw new AppError( 'platform_unavailable', { retryAfter: 30 } );
-			}
-			const platform = platformFor( consultation.platform, settings );
-			if ( ! platform ) {
-				throw new AppError( 'platform_unavailable', { retryAfter: 60 } );
 			}
 			const isHost = role === 'host' || role === 'admin';
 			const user =
 				role === 'customer'
-					? { id: `customer-${ consultation.bookingId }`, name: consultation.customerName ?? '', email: consultation.customerEmail ?? '' }
+					? { id: `customer-${ c.bookingId }`, name: c.customerName ?? '', email: c.customerEmail ?? '' }
 					: { id: `wp-${ identity.sub }`, name: identity.name ?? '', email: identity.email ?? '' };
+			return { consultation: c, role, settings, closesAt, isHost, user, accessToken: tokenUsed ? accessToken : undefined };
+		},
+
+		/**
+		 * Mints the viewer's join link.
+		 *
+		 * @throws AppError as {@link admit}.
+		 */
+		async join( identity: IdentityClaims, id: number, accessToken?: string, client: JoinClient = {} ): Promise< JoinResponse > {
+			const { consultation, role, settings, closesAt, isHost, user, accessToken: personalToken } = await this.admit( identity, id, accessToken );
+			const platform = platformFor( consultation.platform, settings );
+			if ( ! platform ) {
+				throw new AppError( 'platform_unavailable', { retryAfter: 60 } );
+			}
 			let link;
 			try {
-				link = await platform.getJoinUrl( meetingOf( consultation ), { role: isHost ? 'host' : 'participant', user }, closesAt );
+				link = await platform.getJoinUrl(
+					meetingOf( consultation ),
+					{ role: isHost ? 'host' : 'participant', user, ...( personalToken ? { accessToken: personalToken } : {} ) },
+					closesAt
+				);
 			} catch ( error ) {
 				if ( error instanceof PlatformError ) {
 					throw new AppError( 'platform_unavailable', { cause: error, retryAfter: error.retryAfterSeconds ?? 30 } );
@@ -212,6 +244,9 @@ export function createConsultationsService( deps: Deps ) {
 				expires_at: link.expiresAt ? link.expiresAt.toISOString() : null,
 			};
 		},
+
+		/** The names the views show (cached briefly). */
+		names: ( c: Consultation ) => namesOf( c ),
 	};
 }
 

@@ -23,12 +23,14 @@ import { parse } from '../validate';
 import meetOAuthRoutes from './meet-oauth';
 import platformRoutes from './platforms';
 import recordingRoutes from './recordings';
+import roomTicketRoutes from './rooms';
 
 export default async function v1Routes( app: FastifyInstance ) {
 	app.addHook( 'preHandler', app.verifyIdentity );
 	await app.register( platformRoutes );
 	await app.register( meetOAuthRoutes );
 	await app.register( recordingRoutes );
+	await app.register( roomTicketRoutes );
 
 	app.get( '/consultations/current', async ( request ): Promise< ConsultationView > => {
 		const query = parse( AccessTokenQuerySchema, request.query );
