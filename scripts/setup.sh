@@ -7,14 +7,14 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 need_apt=()
-for bin in php chromium; do command -v "$bin" >/dev/null 2>&1 || need_apt+=("$bin"); done
+for bin in php chromium janus; do command -v "$bin" >/dev/null 2>&1 || need_apt+=("$bin"); done
 [ -d /usr/share/wordpress ] || need_apt+=(wordpress)
 php -m 2>/dev/null | grep -qi mysqli || need_apt+=(php-mysql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== Installing system packages (about a minute)"
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends php-cli php-mysql php-curl php-xml php-mbstring \
-    wordpress wordpress-theme-twentytwentythree chromium ffmpeg coturn iproute2 zip >/dev/null
+    wordpress wordpress-theme-twentytwentythree chromium ffmpeg coturn iproute2 zip janus >/dev/null
 fi
 command -v zip >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends zip >/dev/null
 

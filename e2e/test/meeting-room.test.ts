@@ -165,6 +165,8 @@ describe.skipIf( ! support.ok )( 'the built-in room', () => {
 			require_authentication: false,
 			password_required: true,
 			waiting_room_enabled: true,
+			// Recording (and its consent dialog) has its own test.
+			auto_recording: false,
 			// Nothing outside the lab: no public STUN; the TURN server of the lab's hub.
 			webrtc_stun_servers: [],
 			webrtc_turn_servers: [ turn.url ],
@@ -214,6 +216,36 @@ describe.skipIf( ! support.ok )( 'the built-in room', () => {
 		await room( customer ).getByRole( 'button', { name: 'Send' } ).click();
 		await host.page.getByRole( 'button', { name: /^Chat/ } ).click();
 		await expect.poll( () => room( host.page ).getByText( 'Good morning, doctor' ).isVisible(), { timeout: 10_000 } ).toBe( true );
+
+		// The whiteboard: the customer draws, the provider's board shows the stroke.
+		await room( customer ).getByRole( 'button', { name: 'Whiteboard' } ).click();
+		const canvas = room( customer ).locator( 'canvas' );
+		const box = ( await canvas.boundingBox() )!;
+		await customer.mouse.move( box.x + box.width * 0.2, box.y + box.height * 0.3 );
+		await customer.mouse.down();
+		for ( let i = 1; i <= 10; i++ ) {
+			await customer.mouse.move( box.x + box.width * ( 0.2 + i * 0.05 ), box.y + box.height * ( 0.3 + i * 0.03 ) );
+		}
+		await customer.mouse.up();
+		await room( host.page ).getByRole( 'button', { name: 'Whiteboard' } ).click();
+		await expect.poll( () => host.page.evaluate( () => {
+			const el = document.querySelector( '.wp-block-bookingx-video-meeting-room' ) as HTMLElement & { bkxRoom: { board: Array< { kind: string; points?: unknown[] } > } };
+			return el.bkxRoom.board.filter( ( op ) => op.kind === 'stroke' ).reduce( ( n, op ) => n + ( op.points?.length ?? 0 ), 0 );
+		} ), { timeout: 10_000 } ).toBeGreaterThan( 5 );
+		const inked = await room( host.page ).locator( 'canvas' ).evaluate( ( c: HTMLCanvasElement ) => {
+			const data = c.getContext( '2d' )!.getImageData( 0, 0, c.width, c.height ).data;
+			let n = 0;
+			for ( let i = 3; i < data.length; i += 4 ) {
+				n += data[ i ]! > 0 ? 1 : 0;
+			}
+			return n;
+		} );
+		expect( inked ).toBeGreaterThan( 50 );
+		// The provider keeps a picture of it: shared as a file, named in the session notes.
+		await room( host.page ).getByRole( 'button', { name: 'Save to notes' } ).click();
+		await expect.poll( () => room( host.page ).getByText( 'The whiteboard was saved to the session notes.' ).isVisible(), { timeout: 15_000 } ).toBe( true );
+		const notesSql = `global $wpdb; echo (string) $wpdb->get_var( "SELECT n.notes FROM {$wpdb->prefix}bkx_video_session_notes n JOIN {$wpdb->prefix}bkx_video_consultations c ON c.id = n.consultation_id WHERE c.booking_id = ${ b.bookingId }" );`;
+		await expect.poll( () => stack.site.php( notesSql ), { timeout: 15_000 } ).toMatch( /Whiteboard at .*: whiteboard-\d+\.png/ );
 
 		// A screen share replaces the camera track on the same sender; the customer keeps decoding.
 		const before = ( await roomStats( customer ) ).decoded[ 0 ]!;

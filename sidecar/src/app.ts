@@ -46,7 +46,12 @@ import internalRoutes from './routes/internal/index';
 import v1Routes from './routes/v1/index';
 import roomRoutes from './routes/rooms/index';
 import { createRoomHub, type RoomHub } from './rooms/room-hub';
+import { createJanusClient } from './rooms/janus';
+import { createJanusRooms } from './rooms/janus-rooms';
 import { createRoomTickets, type RoomTickets } from './rooms/room-tickets';
+import { createRecordingConsentsRepository } from './repositories/recording-consents-repository';
+import { createRoomRecordingEvents } from './recordings/room-recording-events';
+import { createRoomUploads, type RoomUploads } from './recordings/room-uploads';
 import type { Consultation } from './repositories/consultations-repository';
 import { createBookingSync, type BookingSync } from './services/booking-sync';
 import { createCalendarEntries, type CalendarEntries } from './services/calendar-entry';
@@ -54,6 +59,9 @@ import { createConsultationsService, type ConsultationsService } from './service
 import { createMailer, createWpRelay } from './services/mailer';
 import { createPlatformHealth, type PlatformHealth } from './services/platform-health';
 import { createSettingsService } from './services/settings-service';
+import { createSessionNotesService, type SessionNotesService } from './services/session-notes';
+import { createSessionNotesRepository } from './repositories/session-notes-repository';
+import { createRoomFiles, type RoomFiles } from './rooms/room-files';
 import { VERSION } from './version';
 import type { SidecarStatus } from '@bkx-video/contracts';
 
@@ -67,6 +75,8 @@ declare module 'fastify' {
 		rooms: {
 			hub: RoomHub;
 			tickets: RoomTickets;
+			/** Recordings made in the room: the host's uploads (recordings/room-uploads.ts). */
+			recordings: RoomUploads;
 			consultation: ( id: number ) => Promise< Consultation | null >;
 		};
 		services: {
@@ -82,6 +92,9 @@ declare module 'fastify' {
 			mediaLinks: MediaLinks;
 			teamsWebhooks: TeamsIngest;
 			teamsSubscriptions: TeamsSubscriptionsService;
+			/** In the room (issue 6): the provider's session notes and the files shared in the room. */
+			notes: SessionNotesService;
+			roomFiles: RoomFiles;
 			status: () => Promise< SidecarStatus >;
 			migrationStatus: () => Promise< { current: string | null; pending: string[] } >;
 		};
@@ -258,6 +271,7 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		'recording.download': ( ( payload: never, _key: string, context ) => recordingsPipeline.download( payload, context ) ) as JobHandler,
 		'recording.process': ( ( payload: never, _key: string, context ) => recordingsPipeline.process( payload, context ) ) as JobHandler,
 		'recording.transcript': ( ( payload: never, _key: string, context ) => recordingsPipeline.transcript( payload, context ) ) as JobHandler,
+		'room_recording.finalize': ( ( payload: { recordingId: number } ) => roomUploads.finalize( payload ) ) as JobHandler,
 		'recording.retention': ( async () => {
 			await recordingsPipeline.sweepRetention();
 		} ) as JobHandler,
@@ -331,19 +345,49 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		userId: peer.userId || null,
 		role: peer.role === 'host' ? ( 'host' as const ) : ( 'participant' as const ),
 	} );
+	// With Janus configured, room media goes through its VideoRoom SFU (rooms/janus-rooms.ts).
+	const janusRooms = config.janus
+		? createJanusRooms( {
+			client: createJanusClient( { url: config.janus.url, apiSecret: config.janus.apiSecret, adminKey: config.janus.adminKey, timeoutMs: config.platformTimeoutMs } ),
+			publicUrl: config.janus.publicUrl,
+			key: config.secret,
+			tokenSecret: config.janus.tokenSecret,
+			clock,
+			log: app.log,
+		} )
+		: null;
+	// Recording in the room (issue 6): consent in the hub, the host's upload, then the pipeline.
+	const recordingConsents = createRecordingConsentsRepository( knex, tables );
+	const roomUploads = createRoomUploads( {
+		recordings: recordingsRepo,
+		consultations,
+		queue,
+		store: recordingStore,
+		takeOf: ( roomId ) => app.rooms.hub.recordingOf( roomId ),
+		consentsOf: async ( consultationId, take ) => ( await recordingConsents.listForTake( consultationId, take ) ).map( ( c ) => c.participantKey ),
+		workDir: join( config.dataDir, 'work' ),
+		secret: config.secret,
+		maxBytes: config.roomRecordingMaxBytes,
+		clock,
+		log: app.log,
+		nudge: () => workers.nudgeJobs(),
+	} );
 	app.decorate( 'rooms', {
 		hub: createRoomHub( {
 			clock,
 			log: app.log,
+			...( janusRooms ? { media: janusRooms } : {} ),
 			events: {
 				joined: ( room, peer, at ) => roomEvents( room.roomId, { kind: 'joined', at, participant: roomParticipant( peer ) } ),
 				left: ( room, peer, at ) => roomEvents( room.roomId, { kind: 'left', at, participant: roomParticipant( peer ) } ),
 				ended: ( room, at ) => roomEvents( room.roomId, { kind: 'ended', at } ),
 				quality: ( room, peer, level ) => app.log.info( { room: room.roomId, peer: peer.id, level }, 'connection-quality-changed' ),
+				recording: createRoomRecordingEvents( { consents: recordingConsents, audit: createAuditLogRepository( knex, tables ), uploads: roomUploads, log: app.log } ),
 			},
 		} ),
-		tickets: createRoomTickets( { secret: config.secret, consultations, service: consultationsService, signalingBase: config.platformUrls.roomSignaling, clock } ),
+		tickets: createRoomTickets( { secret: config.secret, consultations, service: consultationsService, signalingBase: config.platformUrls.roomSignaling, clock, sfu: janusRooms } ),
 		consultation: ( id: number ) => consultations.findById( id, { fresh: true } ),
+		recordings: roomUploads,
 	} );
 	app.decorate( 'services', {
 		settings,
@@ -381,6 +425,17 @@ export async function buildApp( options: BuildOptions ): Promise< FastifyInstanc
 		} ),
 		meetOAuth: createMeetOAuth( { repo: platformsRepo, settings, platformEnv, siteUrl: config.siteUrl, clock, log: app.log } ),
 		consultations: consultationsService,
+		notes: createSessionNotesService( { notes: createSessionNotesRepository( knex, tables ), consultations: consultationsService, clock } ),
+		roomFiles: createRoomFiles( {
+			knex,
+			tables,
+			store: createRecordingStore( join( config.dataDir, 'room-files' ), config.encryptionKey ),
+			hub: app.rooms.hub,
+			tickets: app.rooms.tickets,
+			settings,
+			secret: config.secret,
+			clock,
+		} ),
 		calendar: createCalendarEntries( { consultationsService, consultations, bookings, settings, siteUrl: config.siteUrl, clock } ),
 		migrationStatus: () => migrationStatus( knex, tables ),
 		status: async () => ( {

@@ -74,6 +74,12 @@ export const EnvSchema = z.object( {
 	BKX_VIDEO_FFMPEG_PATH: z.string().min( 1 ).default( 'ffmpeg' ),
 	BKX_VIDEO_FFPROBE_PATH: z.string().min( 1 ).default( 'ffprobe' ),
 	BKX_VIDEO_FFMPEG_TIMEOUT_SECONDS: z.coerce.number().int().min( 10 ).max( 86400 ).default( 3600 ),
+	BKX_VIDEO_ROOM_RECORDING_MAX_MB: z.coerce.number().int().min( 1 ).max( 20480 ).default( 2048 ),
+	BKX_VIDEO_JANUS_URL: z.url( { protocol: /^https?$/, error: 'must be the URL of Janus\'s HTTP API, e.g. http://127.0.0.1:8088/janus' } ).optional(),
+	BKX_VIDEO_JANUS_PUBLIC_URL: z.url( { protocol: /^https?$/, error: 'must be the URL browsers use for Janus\'s HTTP API, e.g. https://janus.example.com/janus' } ).optional(),
+	BKX_VIDEO_JANUS_API_SECRET: z.string().min( 1 ).optional(),
+	BKX_VIDEO_JANUS_TOKEN_SECRET: z.string().min( 1 ).optional(),
+	BKX_VIDEO_JANUS_ADMIN_KEY: z.string().min( 1 ).optional(),
 } );
 
 export type Env = z.infer< typeof EnvSchema >;
@@ -110,6 +116,14 @@ export interface Config {
 	 */
 	dataDir: string;
 	media: { ffmpeg: string; ffprobe: string; timeoutMs: number };
+	/** Largest recording the built-in room may upload (BKX_VIDEO_ROOM_RECORDING_MAX_MB). */
+	roomRecordingMaxBytes: number;
+	/**
+	 * The Janus VideoRoom SFU for the built-in room, or null (peer to peer). `url` is for the
+	 * sidecar, `publicUrl` for browsers; `tokenSecret` is Janus's `token_auth_secret` (signed tokens
+	 * for browsers), `adminKey` the VideoRoom's `admin_key`.
+	 */
+	janus: { url: string; publicUrl: string; apiSecret: string | null; tokenSecret: string | null; adminKey: string | null } | null;
 }
 
 /** `BKX_VIDEO_*` variables the sidecar does not know: most likely typos, worth a warning. */
@@ -182,5 +196,15 @@ export function loadConfig( env: NodeJS.ProcessEnv = process.env ): Config {
 		jobLeaseSeconds: e.BKX_VIDEO_JOB_LEASE_SECONDS,
 		dataDir: resolve( e.BKX_VIDEO_DATA_DIR ),
 		media: { ffmpeg: e.BKX_VIDEO_FFMPEG_PATH, ffprobe: e.BKX_VIDEO_FFPROBE_PATH, timeoutMs: e.BKX_VIDEO_FFMPEG_TIMEOUT_SECONDS * 1000 },
+		roomRecordingMaxBytes: e.BKX_VIDEO_ROOM_RECORDING_MAX_MB * 1024 * 1024,
+		janus: e.BKX_VIDEO_JANUS_URL
+			? {
+				url: e.BKX_VIDEO_JANUS_URL.replace( /\/+$/, '' ),
+				publicUrl: ( e.BKX_VIDEO_JANUS_PUBLIC_URL ?? e.BKX_VIDEO_JANUS_URL ).replace( /\/+$/, '' ),
+				apiSecret: e.BKX_VIDEO_JANUS_API_SECRET ?? null,
+				tokenSecret: e.BKX_VIDEO_JANUS_TOKEN_SECRET ?? null,
+				adminKey: e.BKX_VIDEO_JANUS_ADMIN_KEY ?? null,
+			}
+			: null,
 	};
 }

@@ -11,7 +11,7 @@ beforeAll( async () => {
 afterAll( async () => db?.drop() );
 
 const t = tableNames( PREFIX );
-const OURS = [ t.consultations, t.participants, t.recordings, t.intakeForms, t.sessionNotes, t.platforms, t.settings, t.events, t.jobs, t.webhookEvents, t.accessTokens, t.auditLog, t.platformHealth, t.teamsSubscriptions ];
+const OURS = [ t.consultations, t.participants, t.recordings, t.intakeForms, t.sessionNotes, t.platforms, t.settings, t.events, t.jobs, t.webhookEvents, t.accessTokens, t.auditLog, t.platformHealth, t.teamsSubscriptions, t.roomFiles, t.recordingConsents ];
 
 async function tables(): Promise< string[] > {
 	const [ rows ] = ( await db.knex.raw( 'SHOW TABLES' ) ) as [ Array< Record< string, string > > ];

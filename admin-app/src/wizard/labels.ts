@@ -17,6 +17,8 @@ export function platformLabel( platform: WizardPlatform ): string {
 			return __( 'Google Meet', 'bookingx-video-consultation' );
 		case 'jitsi':
 			return __( 'Jitsi Meet', 'bookingx-video-consultation' );
+		case 'webrtc':
+			return __( 'Built-in video room', 'bookingx-video-consultation' );
 	}
 }
 
@@ -40,6 +42,11 @@ export function platformDescription( platform: WizardPlatform ): string {
 		case 'jitsi':
 			return __(
 				'Your own Jitsi Meet server, optionally with token authentication.',
+				'bookingx-video-consultation'
+			);
+		case 'webrtc':
+			return __(
+				'A room on your own site, no third-party account; add a TURN server for reliable calls.',
 				'bookingx-video-consultation'
 			);
 	}

@@ -9,7 +9,7 @@ import type { PublicSettings, SecretsState } from '../store/types';
 
 export type WizardPlatform = Extract<
 	PlatformId,
-	'zoom' | 'teams' | 'meet' | 'jitsi'
+	'zoom' | 'teams' | 'meet' | 'jitsi' | 'webrtc'
 >;
 
 export const WIZARD_PLATFORMS: ReadonlyArray< WizardPlatform > = [
@@ -17,6 +17,7 @@ export const WIZARD_PLATFORMS: ReadonlyArray< WizardPlatform > = [
 	'teams',
 	'meet',
 	'jitsi',
+	'webrtc',
 ];
 
 export type WizardStep =
@@ -46,6 +47,12 @@ export const CREDENTIAL_KEYS: Record<
 		'jitsi_jwt_enabled',
 		'jitsi_app_id',
 		'jitsi_app_secret',
+	],
+	webrtc: [
+		'webrtc_turn_servers',
+		'webrtc_turn_secret',
+		'webrtc_force_relay',
+		'webrtc_stun_servers',
 	],
 };
 
@@ -188,6 +195,8 @@ const REQUIRED_KEYS: Record< WizardPlatform, ReadonlyArray< SettingKey > > = {
 	teams: [ 'teams_tenant_id', 'teams_client_id', 'teams_client_secret' ],
 	meet: [ 'meet_client_id', 'meet_client_secret' ],
 	jitsi: [ 'jitsi_server_url' ],
+	// Nothing is required: without TURN, people behind strict firewalls may not connect (the check says so).
+	webrtc: [],
 };
 
 /**

@@ -46,6 +46,21 @@ function accessToken(): string | undefined {
 	}
 }
 
+/**
+ * The call's result, or a rejection the room reads: an Error with `code`, `status` and the
+ * WP_Error `data` (a notes conflict carries the stored text in `data.current`).
+ *
+ * @param call A REST call of the api-client.
+ */
+async function refusal< T >( call: Promise< T > ): Promise< T > {
+	try {
+		return await call;
+	} catch ( thrown ) {
+		const { code, message, status, data } = toApiError( thrown );
+		throw Object.assign( new Error( message ), { code, status, data } );
+	}
+}
+
 function start( element: HTMLElement ): void {
 	const room = element.dataset.room;
 	if ( ! room || element.dataset.mounted ) {
@@ -68,6 +83,10 @@ function start( element: HTMLElement ): void {
 				throw Object.assign( new Error( message ), { code, status } );
 			}
 		},
+		// Hosts' session notes (the room shows the Notes panel to hosts only).
+		loadNotes: ( id: number ) => refusal( client.notes.get( id ) ),
+		saveNotes: ( id, body, { keepalive } ) =>
+			refusal( client.notes.save( id, body, { keepalive } ) ),
 		// Strings of the room are English keys translated at run time (one text domain).
 		t: ( text: string ) =>
 			// eslint-disable-next-line @wordpress/i18n-no-variables

@@ -5,7 +5,7 @@
  * The server is trusted to follow the contract; only "is it an object at all" is checked.
  * Use the main entry wherever a few dozen kB do not matter (admin, tests, Node).
  */
-import type { CalendarEntry, ConsultationView, JoinResponse, RoomTicket } from '@bkx-video/contracts';
+import type { CalendarEntry, ConsultationView, JoinResponse, RoomTicket, SaveSessionNotesBody, SessionNotes } from '@bkx-video/contracts';
 
 import { ApiError } from './api-error';
 import type { Fetcher } from './fetcher';
@@ -17,7 +17,7 @@ export { ApiError, isApiError, toApiError } from './api-error';
 export type { ApiErrorCode, ApiErrorInit } from './api-error';
 export type { Fetcher, FetcherOptions } from './fetcher';
 export type { AccessOptions } from './paths';
-export type { CalendarEntry, ConsultationView, JoinResponse, RoomTicket } from '@bkx-video/contracts';
+export type { CalendarEntry, ConsultationView, JoinResponse, RoomTicket, SaveSessionNotesBody, SessionNotes } from '@bkx-video/contracts';
 
 export interface LiteClient {
 	consultations: {
@@ -29,6 +29,15 @@ export interface LiteClient {
 	rooms: {
 		/** A ticket into the built-in room (POST …/rooms/{room}/ticket). */
 		ticket( room: string, options?: AccessOptions ): Promise< RoomTicket >;
+	};
+	notes: {
+		/** The viewer's session notes on a consultation (GET …/consultations/{id}/notes; hosts and admins). */
+		get( id: number ): Promise< SessionNotes >;
+		/**
+		 * Saves them (PUT); 409 `conflict` when another tab saved since `base_version` (`data.current`).
+		 * `keepalive`: the request outlives the page (saves on `pagehide`).
+		 */
+		save( id: number, body: SaveSessionNotesBody, options?: { keepalive?: boolean } ): Promise< SessionNotes >;
 	};
 }
 
@@ -64,6 +73,14 @@ export function createClient( { fetcher }: { fetcher: Fetcher } ): LiteClient {
 		rooms: {
 			ticket: async ( room, options ) =>
 				expectObject( await send( fetcher, { path: paths.roomTicket( room, options ), method: 'POST' } ), 'token' ),
+		},
+		notes: {
+			get: async ( id ) => expectObject( await send( fetcher, { path: paths.notes( id ), method: 'GET' } ), 'version' ),
+			save: async ( id, body, options ) =>
+				expectObject(
+					await send( fetcher, { path: paths.notes( id ), method: 'PUT', data: body, ...( options?.keepalive ? { keepalive: true } : {} ) } ),
+					'version'
+				),
 		},
 	};
 }

@@ -63,6 +63,8 @@ export const paths = {
 	consultation: ( id: number, options?: AccessOptions ) => withToken( consultationPath( id ), options ),
 	join: ( id: number, options?: AccessOptions ) => withToken( `${ consultationPath( id ) }/join`, options ),
 	calendar: ( id: number, options?: AccessOptions ) => withToken( `${ consultationPath( id ) }/calendar`, options ),
+	/** The provider's session notes (hosts and admins only). */
+	notes: ( id: number ) => `${ consultationPath( id ) }/notes`,
 	roomTicket: ( room: string, options?: AccessOptions ) => withToken( `${ roomPath( room ) }/ticket`, options ),
 	settings: () => `${ NAMESPACE }/settings`,
 	status: () => `${ NAMESPACE }/status`,

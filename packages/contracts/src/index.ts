@@ -9,3 +9,6 @@ export * from './platform-check';
 export * from './meet-oauth';
 export * from './recording';
 export * from './room';
+export * from './room-recording';
+export * from './notes';
+export * from './room-files';

@@ -6,6 +6,12 @@
 /** Longest chat message, characters. */
 export const CHAT_MAX_LENGTH = 2000;
 
+/** Points in one whiteboard stroke message (a longer stroke is sent in parts). */
+export const BOARD_MAX_POINTS = 256;
+
+/** Whiteboard operations a room keeps for newcomers (since the last clear). */
+export const BOARD_HISTORY = 5000;
+
 /** WebSocket close codes the sidecar uses (4000–4999 are the application's). */
 export const ROOM_CLOSE = {
 	/** Refused: see the `error` message sent before. Do not reconnect. */
@@ -30,3 +36,22 @@ export const ROOM_LIMITS = {
 	/** How long a dropped peer keeps its place (and its id) for a reconnect. */
 	resumeGraceSeconds: 30,
 } as const;
+
+/**
+ * Types a file shared in the room may have, detected from its content (magic bytes; Office files
+ * by their `[Content_Types].xml`). The browser's declared type and the name's extension are not trusted.
+ */
+export const ROOM_FILE_TYPES = [
+	'application/pdf',
+	'image/png',
+	'image/jpeg',
+	'image/gif',
+	'image/webp',
+	'text/plain',
+	'text/csv',
+	'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+	'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+] as const;
+
+/** Longest session notes text, characters (contracts/notes.ts; a larger save is refused with 413, nothing written). */
+export const NOTES_MAX_LENGTH = 100_000;

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 
-import { CHAT_MAX_LENGTH } from './room-constants';
+import { BOARD_MAX_POINTS, CHAT_MAX_LENGTH } from './room-constants';
 
 export * from './room-constants';
 
@@ -20,6 +20,9 @@ const isoUtc = z.iso.datetime();
 /** A peer's id in one room: stable across reconnects of the same person within the room's life. */
 export const PeerIdSchema = z.string().regex( /^p_[a-z0-9]{6,24}$/ );
 export type PeerId = z.infer< typeof PeerIdSchema >;
+
+/** One recording in a room, from a host's start to its stop (consents are given to a take). */
+export const RecordingTakeSchema = z.string().regex( /^t_[a-z0-9]{12,24}$/ );
 
 export const RoomRoleSchema = z.enum( [ 'host', 'participant' ] );
 export type RoomRole = z.infer< typeof RoomRoleSchema >;
@@ -57,9 +60,36 @@ export const RoomTicketSchema = z.object( {
 		screen_share_enabled: z.boolean(),
 		max_participants: z.number().int().positive(),
 		end_on_host_leave: z.boolean(),
+		/** Hosts may record the room (their browser records it and uploads it; everyone must consent). */
+		recording_enabled: z.boolean(),
+		/** The consultation is to be recorded: the host's room asks everyone for consent as soon as the host is in. */
+		auto_recording: z.boolean(),
 	} ),
+	/**
+	 * Present when the site runs rooms through the Janus VideoRoom SFU (media goes there instead of
+	 * peer to peer). No credential here: each participant's access comes in an `sfu` message once the
+	 * hub has let them in, so a customer in the waiting room can neither publish nor watch.
+	 */
+	sfu: z.object( { janus_url: z.string(), room: z.number().int().positive() } ).optional(),
 } );
 export type RoomTicket = z.infer< typeof RoomTicketSchema >;
+
+/**
+ * One participant's access to the room's Janus VideoRoom: publish as `feed` with `token` (the
+ * room's allowed list), watch with `pin`; `core_token` is a signed Janus token for every request
+ * when Janus runs with `token_auth`. `display` is the peer id, so the others map each Janus
+ * publisher to a peer.
+ */
+export const SfuAccessSchema = z.object( {
+	janus_url: z.string(),
+	room: z.number().int().positive(),
+	pin: z.string(),
+	token: z.string(),
+	core_token: z.string().optional(),
+	feed: z.number().int().positive(),
+	display: PeerIdSchema,
+} );
+export type SfuAccess = z.infer< typeof SfuAccessSchema >;
 
 /** A session description or ICE candidate for one peer (the sidecar relays it untouched). */
 const SignalPayload = {
@@ -77,10 +107,28 @@ const SignalPayload = {
 		.optional(),
 };
 
+/**
+ * A whiteboard operation. Points are fractions of the board's width and height (0..1), so every
+ * screen draws the same picture; a long stroke travels as several parts with the same `id`.
+ */
+export const BoardOpSchema = z.discriminatedUnion( 'kind', [
+	z.object( {
+		kind: z.literal( 'stroke' ),
+		id: z.string().regex( /^[a-z0-9]{4,24}$/ ),
+		color: z.string().regex( /^#[0-9a-f]{6}$/ ),
+		width: z.number().min( 1 ).max( 24 ),
+		points: z.array( z.tuple( [ z.number().min( 0 ).max( 1 ), z.number().min( 0 ).max( 1 ) ] ) ).min( 1 ).max( BOARD_MAX_POINTS ),
+	} ),
+	z.object( { kind: z.literal( 'clear' ) } ),
+] );
+export type BoardOp = z.infer< typeof BoardOpSchema >;
+
 export const ClientMessageSchema = z.discriminatedUnion( 'type', [
 	z.object( { type: z.literal( 'join' ), password: z.string().max( 64 ).optional() } ),
 	z.object( { type: z.literal( 'signal' ), to: PeerIdSchema, ...SignalPayload } ),
 	z.object( { type: z.literal( 'chat' ), text: z.string().trim().min( 1 ).max( CHAT_MAX_LENGTH ) } ),
+	/** The whiteboard: a stroke (or part of one) or a clear, relayed to everyone in the room. */
+	z.object( { type: z.literal( 'board' ), op: BoardOpSchema } ),
 	z.object( { type: z.literal( 'media' ), audio: z.boolean(), video: z.boolean(), screen: z.boolean() } ),
 	z.object( { type: z.literal( 'quality' ), level: QualityLevelSchema } ),
 	/** Hosts only: let a waiting participant in, or turn them away. */
@@ -88,6 +136,10 @@ export const ClientMessageSchema = z.discriminatedUnion( 'type', [
 	z.object( { type: z.literal( 'deny' ), peer: PeerIdSchema } ),
 	/** Hosts only: end the consultation for everybody. */
 	z.object( { type: z.literal( 'end' ) } ),
+	/** Hosts only: ask everyone to consent to a recording (`start`), or stop it. */
+	z.object( { type: z.literal( 'record' ), action: z.enum( [ 'start', 'stop' ] ) } ),
+	/** Everyone: agree to be recorded (whoever does not agrees to nothing, or leaves). */
+	z.object( { type: z.literal( 'consent' ), recording: z.literal( true ) } ),
 	z.object( { type: z.literal( 'leave' ) } ),
 	z.object( { type: z.literal( 'ping' ) } ),
 ] );
@@ -114,12 +166,20 @@ export const RoomErrorCodeSchema = z.enum( [
 	'invalid_message',
 	'forbidden',
 	'meeting_ended',
+	'sfu_unavailable',
 ] );
 export type RoomErrorCode = z.infer< typeof RoomErrorCodeSchema >;
 
 export const ServerMessageSchema = z.discriminatedUnion( 'type', [
 	/** In the room. `resumed`: the same peer came back within the grace period (keep connections, restart ICE). */
-	z.object( { type: z.literal( 'welcome' ), self: PeerInfoSchema, peers: z.array( PeerInfoSchema ), resumed: z.boolean() } ),
+	z.object( {
+		type: z.literal( 'welcome' ),
+		self: PeerInfoSchema,
+		peers: z.array( PeerInfoSchema ),
+		resumed: z.boolean(),
+		/** A recording is on (or waits for consent): the newcomer sees the badge and is asked at once. */
+		recording: z.boolean(),
+	} ),
 	/** In the waiting room; `host_present` tells the customer whether someone can admit them. */
 	z.object( { type: z.literal( 'waiting' ), self: PeerInfoSchema, host_present: z.boolean() } ),
 	/** To hosts: who waits (the full list, after every change). */
@@ -128,15 +188,41 @@ export const ServerMessageSchema = z.discriminatedUnion( 'type', [
 	z.object( { type: z.literal( 'peer-left' ), peer: PeerIdSchema } ),
 	z.object( { type: z.literal( 'signal' ), from: PeerIdSchema, ...SignalPayload } ),
 	z.object( { type: z.literal( 'chat' ), from: PeerIdSchema, name: z.string(), text: z.string(), at: isoUtc } ),
+	/** A whiteboard operation of `from`; replayed in order to whoever enters later (after the last clear). */
+	z.object( { type: z.literal( 'board' ), from: PeerIdSchema, op: BoardOpSchema } ),
+	/** A participant shared a file (room-files.ts); replayed with the chat to whoever enters later. */
+	z.object( {
+		type: z.literal( 'file-shared' ),
+		id: z.number().int().positive(),
+		name: z.string(),
+		size: z.number().int().min( 0 ),
+		mime: z.string(),
+		from: PeerIdSchema,
+		from_name: z.string(),
+		at: isoUtc,
+	} ),
 	z.object( { type: z.literal( 'media' ), peer: PeerIdSchema, audio: z.boolean(), video: z.boolean(), screen: z.boolean() } ),
 	z.object( { type: z.literal( 'connection-quality-changed' ), peer: PeerIdSchema, level: QualityLevelSchema } ),
-	z.object( { type: z.literal( 'recording-started' ), by: PeerIdSchema } ),
+	/**
+	 * A host asked to record (`take` names this recording): answer with `consent`, or leave. Sent to
+	 * everyone in the room who has not consented to this take, and to each newcomer while it lasts.
+	 */
+	z.object( { type: z.literal( 'recording-consent-requested' ), by: PeerIdSchema, take: RecordingTakeSchema } ),
+	/** Everyone in the room has consented: media is recorded from now (again, after a pause). */
+	z.object( { type: z.literal( 'recording-started' ), by: PeerIdSchema, take: RecordingTakeSchema.optional() } ),
+	/**
+	 * A take exists but someone in the room (`waiting`) has not consented yet, at its start or because
+	 * they came in later: nothing is recorded (the recorder pauses) until they consent or leave.
+	 */
+	z.object( { type: z.literal( 'recording-pending' ), by: PeerIdSchema, take: RecordingTakeSchema, waiting: z.array( PeerIdSchema ) } ),
 	z.object( { type: z.literal( 'recording-stopped' ), by: PeerIdSchema } ),
 	/** The room closed for everybody (the host ended it or left with end_meeting_on_host_leave). */
 	z.object( { type: z.literal( 'ended' ), reason: z.enum( [ 'host_ended', 'host_left', 'closed' ] ) } ),
 	/** A refusal; the socket closes after it unless `fatal` is false. */
 	z.object( { type: z.literal( 'error' ), code: RoomErrorCodeSchema, message: z.string(), fatal: z.boolean() } ),
 	z.object( { type: z.literal( 'pong' ) } ),
+	/** SFU rooms only: this participant's Janus access, after each `welcome` (see {@link SfuAccessSchema}). */
+	z.object( { type: z.literal( 'sfu' ), access: SfuAccessSchema } ),
 ] );
 export type ServerMessage = z.infer< typeof ServerMessageSchema >;
 
@@ -151,4 +237,5 @@ export const ROOM_ERROR_MESSAGES: Record< RoomErrorCode, string > = {
 	invalid_message: 'The room received a message it does not understand.',
 	forbidden: 'Only the host can do that.',
 	meeting_ended: 'This meeting has ended.',
+	sfu_unavailable: 'The video server is not reachable right now. Please try again in a moment.',
 };

@@ -12,15 +12,24 @@
  * Internal dependencies
  */
 import {
+	BOARD_HISTORY,
 	CHAT_MAX_LENGTH,
 	ROOM_CLOSE,
 } from '@bkx-video/contracts/room-constants';
-import type { PeerInfo, QualityLevel, RoomTicket } from '@bkx-video/contracts';
+import type {
+	BoardOp,
+	PeerInfo,
+	QualityLevel,
+	RoomTicket,
+} from '@bkx-video/contracts';
 import { Emitter } from './emitter';
 import type { MediaDevicesLike, MediaKind } from './media';
 import { canShareScreen } from './media';
 import { LocalMediaController } from './local-media';
 import { PeerLink } from './peers';
+import type { RecordingTake } from './recording-state';
+import { NO_RECORDING, nextRecording } from './recording-state';
+import { SfuSession } from './sfu';
 import type { ClientMessage, ServerMessage } from './protocol';
 import { signalingUrl } from './protocol';
 import {
@@ -110,7 +119,14 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 	/** Waiting room: whether a host is there to admit. */
 	hostPresent: boolean | null = null;
 	chat: ChatMessage[] = [];
+	/** The whiteboard since its last clear: every stroke (own ones too), in drawing order. */
+	board: BoardOp[] = [];
+	/** Media is being recorded: everyone in the room consented (recording-state.ts). */
 	recording = false;
+	/** The room's recording take (on, or waiting for consent), null when none. */
+	recordingTake: RecordingTake | null = null;
+	/** A take this person was asked to consent to and has not answered (the consent dialog). */
+	consentRequest: string | null = null;
 	/** What to explain on the current screen (refusal, wrong password, lost connection…). */
 	problem: RoomProblem | null = null;
 	/** Why the room was left: `left`, an `ended` reason, or an error code. */
@@ -125,6 +141,8 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 	#devices: MediaDevicesLike | null;
 	#media: LocalMediaController;
 	#links = new Map< string, PeerLink >();
+	/** SFU rooms (ticket `sfu`): the Janus session instead of the mesh links. */
+	#sfu: SfuSession | null = null;
 	#socket: SignalingSocket | null = null;
 	#generation = 0;
 	#attempts = 0;
@@ -169,10 +187,12 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 		this.#media = new LocalMediaController( {
 			devices: this.#devices,
 			createStream: this.#o.createStream,
-			onSendTrack: ( kind, track ) =>
+			onSendTrack: ( kind, track ) => {
 				this.#forEachLink( ( link ) =>
 					link.replaceTrack( kind, track )
-				),
+				);
+				this.#sfu?.replaceTrack( kind, track );
+			},
 			onChange: () => {
 				this.#sendMedia();
 				this.emit( 'change', 'local' );
@@ -266,6 +286,32 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 		this.#finish( 'left', null, 'left' );
 	}
 
+	/**
+	 * Hosts: asks everyone to consent to a recording (`start`), or stops it. The host's browser
+	 * records only once the server says `recording-started` (ui/recording.ts).
+	 * @param action Start or stop.
+	 * @return Whether it was sent.
+	 */
+	record( action: 'start' | 'stop' ): boolean {
+		return this.#send( { type: 'record', action } );
+	}
+
+	/** Agrees to be recorded (the consent dialog's "Allow recording"). */
+	consentToRecording(): void {
+		if (
+			this.consentRequest &&
+			this.#send( { type: 'consent', recording: true } )
+		) {
+			this.consentRequest = null;
+			this.emit( 'change', 'recording' );
+		}
+	}
+
+	/** A fresh ticket from REST (the recorder opens its upload with its token). */
+	freshTicket(): Promise< RoomTicket > {
+		return this.#o.getTicket();
+	}
+
 	/** Hosts: ends the consultation for everybody (the server answers with `ended`). */
 	end(): void {
 		if ( ! this.#send( { type: 'end' } ) ) {
@@ -315,6 +361,35 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 			pending: true,
 		} );
 		return true;
+	}
+
+	/**
+	 * Draws on the shared whiteboard (a stroke part or a clear): kept here and sent to the others.
+	 * @param op The operation (points as fractions of the board).
+	 * @return Whether it was sent (in the room, socket open).
+	 */
+	drawBoard( op: BoardOp ): boolean {
+		if (
+			! this.self ||
+			this.phase !== 'joined' ||
+			! this.#send( { type: 'board', op } )
+		) {
+			return false;
+		}
+		this.#applyBoard( op );
+		return true;
+	}
+
+	#applyBoard( op: BoardOp ): void {
+		if ( op.kind === 'clear' ) {
+			this.board = [];
+		} else {
+			this.board.push( op );
+			if ( this.board.length > BOARD_HISTORY ) {
+				this.board.shift();
+			}
+		}
+		this.emit( 'change', 'board' );
 	}
 
 	/** Own camera, microphone and screen. */
@@ -389,9 +464,12 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 
 	/** The peer connections by remote peer id (browser tests read their stats). */
 	peerConnections(): Map< string, RTCPeerConnection > {
-		return new Map(
-			[ ...this.#links ].map( ( [ id, link ] ) => [ id, link.pc ] )
-		);
+		return new Map( [
+			...[ ...this.#links ].map(
+				( [ id, link ] ) => [ id, link.pc ] as const
+			),
+			...( this.#sfu?.peerConnections() ?? [] ),
+		] );
 	}
 
 	/** The latest quality figures per peer connection. */
@@ -587,6 +665,12 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 			case 'chat':
 				this.#onChat( m );
 				break;
+			case 'file-shared':
+				this.#onFileShared( m );
+				break;
+			case 'board':
+				this.#applyBoard( m.op );
+				break;
 			case 'media': {
 				const peer = this.peers.get( m.peer );
 				if ( peer ) {
@@ -608,10 +692,20 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 				}
 				break;
 			}
+			case 'recording-consent-requested':
+			case 'recording-pending':
 			case 'recording-started':
 			case 'recording-stopped':
-				this.recording = m.type === 'recording-started';
-				this.emit( 'change', 'recording' );
+				this.#setRecording(
+					nextRecording(
+						{
+							recording: this.recording,
+							take: this.recordingTake,
+							consentRequest: this.consentRequest,
+						},
+						m
+					)
+				);
 				break;
 			case 'ended':
 				this.#finish( 'ended', null, m.reason );
@@ -621,7 +715,63 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 				break;
 			case 'pong':
 				break;
+			case 'sfu':
+				this.#onSfu( m.access );
+				break;
 		}
+	}
+
+	/**
+	 * SFU rooms: our Janus access came (after `welcome`). A session still running keeps going (a
+	 * resumed socket); otherwise a new one publishes and watches everyone.
+	 * @param access From the hub.
+	 */
+	#onSfu(
+		access: Extract< ServerMessage, { type: 'sfu' } >[ 'access' ]
+	): void {
+		if ( this.phase !== 'joined' || ! this.ticket?.sfu ) {
+			return;
+		}
+		if (
+			this.#sfu &&
+			! this.#sfu.closed &&
+			this.#sfu.access.room === access.room
+		) {
+			return;
+		}
+		this.#sfu?.close();
+		const session = new SfuSession( {
+			access,
+			config: this.#rtcConfig(),
+			createPeerConnection: this.#o.createPeerConnection,
+			createStream: this.#o.createStream,
+			localTrack: ( kind ) => this.#media.sendTrack( kind ),
+			onStream: ( id, stream ) => {
+				const peer = this.peers.get( id );
+				if ( peer && this.#sfu === session ) {
+					peer.stream = stream;
+					peer.connectionState =
+						session.peerConnections().get( id )?.connectionState ??
+						'new';
+					this.emit( 'change', 'peers' );
+				}
+			},
+			onFailed: ( error ) => {
+				this.#o.log?.( '[bkx-room] sfu session lost', error );
+				if ( this.#sfu === session && this.#isActive() ) {
+					this.emit( 'notice', { code: 'sfu_unavailable' } );
+				}
+			},
+			log: this.#o.log,
+		} );
+		this.#sfu = session;
+		session.start().catch( ( error: unknown ) => {
+			this.#o.log?.( '[bkx-room] sfu start failed', error );
+			if ( this.#sfu === session ) {
+				session.close();
+				this.emit( 'notice', { code: 'sfu_unavailable' } );
+			}
+		} );
 	}
 
 	#onWelcome( m: Extract< ServerMessage, { type: 'welcome' } > ): void {
@@ -634,6 +784,8 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 		if ( ! m.resumed ) {
 			this.#closeLinks();
 			this.#qualitySent = 'good';
+			// The room replays its whiteboard after a fresh welcome.
+			this.board = [];
 		}
 		const listed = new Set( m.peers.map( ( p ) => p.id ) );
 		for ( const id of [ ...this.peers.keys() ] ) {
@@ -656,6 +808,10 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 			this.startedAt ??= this.#o.now();
 		}
 		this.#setConnection( 'open' );
+		if ( ! m.recording && this.recordingTake ) {
+			// Stopped while this side was away: the server's `recording-*` follows when it is on.
+			this.#setRecording( NO_RECORDING );
+		}
 		this.#setPhase( 'joined' );
 		// `join` carries no media state: tell the room right away (muted before joining…).
 		this.#sendMedia();
@@ -664,7 +820,7 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 	}
 
 	#onSignal( m: Extract< ServerMessage, { type: 'signal' } > ): void {
-		if ( this.phase !== 'joined' ) {
+		if ( this.phase !== 'joined' || this.ticket?.sfu ) {
 			return;
 		}
 		if ( ! this.#links.has( m.from ) ) {
@@ -720,6 +876,28 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 		} );
 	}
 
+	/**
+	 * A shared file shows in the chat as its download (once, even when the server replays it).
+	 * @param m The `file-shared` message.
+	 */
+	#onFileShared(
+		m: Extract< ServerMessage, { type: 'file-shared' } >
+	): void {
+		if ( this.chat.some( ( c ) => c.file?.id === m.id ) ) {
+			return;
+		}
+		this.#pushChat( {
+			key: `f${ m.id }`,
+			from: m.from,
+			name: m.from_name,
+			text: m.name,
+			at: m.at,
+			own: m.from === this.self?.id,
+			pending: false,
+			file: { id: m.id, name: m.name, size: m.size, mime: m.mime },
+		} );
+	}
+
 	#pushChat( message: ChatMessage ): void {
 		this.chat.push( message );
 		if ( this.chat.length > CHAT_KEEP ) {
@@ -765,6 +943,17 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 	// ── Peers ─────────────────────────────────────────────────────────────────
 
 	#addPeer( info: PeerInfo, offer: boolean ): void {
+		if ( this.ticket?.sfu ) {
+			// Media comes through the SFU session (#onSfu): a tile, no mesh link.
+			this.peers.set( info.id, {
+				info,
+				stream: this.#sfu?.streamOf( info.id ) ?? null,
+				reportedQuality: null,
+				quality: 'good',
+				connectionState: 'new',
+			} );
+			return;
+		}
 		const selfId = this.self?.id ?? '';
 		const link = new PeerLink( {
 			selfId,
@@ -938,6 +1127,13 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 		);
 	}
 
+	#setRecording( view: typeof NO_RECORDING ): void {
+		this.recording = view.recording;
+		this.recordingTake = view.take;
+		this.consentRequest = view.consentRequest;
+		this.emit( 'change', 'recording' );
+	}
+
 	#teardown(): void {
 		this.#generation++;
 		clearTimeout( this.#reconnectTimer );
@@ -945,6 +1141,8 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 		this.#socket?.close();
 		this.#socket = null;
 		this.#closeLinks();
+		this.#sfu?.close();
+		this.#sfu = null;
 	}
 
 	#finish(
@@ -960,6 +1158,8 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 		this.problem = problem;
 		this.exitReason = reason;
 		this.recording = false;
+		this.recordingTake = null;
+		this.consentRequest = null;
 		this.lobby = [];
 		this.#setConnection( 'idle' );
 		this.#setPhase( phase );

@@ -9,8 +9,13 @@
 /**
  * Internal dependencies
  */
-import type { RoomTicket } from '@bkx-video/contracts';
+import type {
+	RoomTicket,
+	SaveSessionNotesBody,
+	SessionNotes,
+} from '@bkx-video/contracts';
 import { RoomClient } from './client';
+import { createRoomFiles } from './files';
 import { createTranslate } from './i18n';
 import { createRoomUi } from './ui/app';
 
@@ -18,6 +23,8 @@ export { RoomClient } from './client';
 export type { RoomClientOptions } from './client';
 export type * from './types';
 export { browserSupportProblem } from './preflight';
+export { createRoomFiles, filesUrl, RoomFileError } from './files';
+export type { RoomFilesApi } from './files';
 
 export interface RoomOptions {
 	/** Asks REST for a fresh ticket (first connect and every reconnect). Rejects with an Error that has `code` and `message` (WordPress error JSON shape) on refusal. */
@@ -30,6 +37,19 @@ export interface RoomOptions {
 	onExit?: ( reason: string ) => void;
 	/** Inject the room's stylesheet into the document (default true; false if the theme ships its own). */
 	injectStyles?: boolean;
+	/**
+	 * Hosts: reads the viewer's session notes (GET …/consultations/{id}/notes). With `saveNotes`, the
+	 * room shows a Notes panel to hosts. Rejects with an Error that has `code`, `message` and `status`.
+	 */
+	loadNotes?: ( consultationId: number ) => Promise< SessionNotes >;
+	/** Hosts: saves them (PUT; `keepalive` on `pagehide`). A 409 `conflict` rejects with `data.current`. */
+	saveNotes?: (
+		consultationId: number,
+		body: SaveSessionNotesBody,
+		options: { keepalive: boolean }
+	) => Promise< SessionNotes >;
+	/** Hosts: keeps a PNG of the whiteboard with the session notes (absent: no "Save to notes"). */
+	saveWhiteboard?: ( png: Blob ) => Promise< void >;
 }
 
 /** The mounted element: the client is on it (non-enumerable) for browser tests and support. */
@@ -57,6 +77,12 @@ export function mountRoom(
 		locale: options.locale ?? globalThis.navigator?.language,
 		onExit: options.onExit,
 		injectStyles: options.injectStyles,
+		saveWhiteboard: options.saveWhiteboard,
+		notes:
+			options.loadNotes && options.saveNotes
+				? { load: options.loadNotes, save: options.saveNotes }
+				: undefined,
+		files: createRoomFiles( { getTicket: () => options.getTicket() } ),
 	} );
 	void client.load();
 	return {

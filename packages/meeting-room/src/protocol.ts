@@ -94,6 +94,27 @@ function isValid( m: Json ): boolean {
 				isString( m.text ) &&
 				isString( m.at )
 			);
+		case 'board':
+			return (
+				isString( m.from ) &&
+				isObject( m.op ) &&
+				( m.op.kind === 'clear' ||
+					( m.op.kind === 'stroke' &&
+						isString( m.op.id ) &&
+						isString( m.op.color ) &&
+						typeof m.op.width === 'number' &&
+						Array.isArray( m.op.points ) ) )
+			);
+		case 'file-shared':
+			return (
+				typeof m.id === 'number' &&
+				isString( m.name ) &&
+				typeof m.size === 'number' &&
+				isString( m.mime ) &&
+				isString( m.from ) &&
+				isString( m.from_name ) &&
+				isString( m.at )
+			);
 		case 'media':
 			return (
 				isString( m.peer ) &&
@@ -106,6 +127,14 @@ function isValid( m: Json ): boolean {
 		case 'recording-started':
 		case 'recording-stopped':
 			return isString( m.by );
+		case 'recording-consent-requested':
+			return isString( m.by ) && isString( m.take );
+		case 'recording-pending':
+			return (
+				isString( m.by ) &&
+				isString( m.take ) &&
+				Array.isArray( m.waiting )
+			);
 		case 'ended':
 			return isString( m.reason );
 		case 'error':
@@ -114,6 +143,16 @@ function isValid( m: Json ): boolean {
 			);
 		case 'pong':
 			return true;
+		case 'sfu':
+			return (
+				isObject( m.access ) &&
+				isString( m.access.janus_url ) &&
+				typeof m.access.room === 'number' &&
+				isString( m.access.pin ) &&
+				isString( m.access.token ) &&
+				typeof m.access.feed === 'number' &&
+				isString( m.access.display )
+			);
 		default:
 			return false;
 	}

@@ -65,6 +65,16 @@ export interface ChatMessage {
 	own: boolean;
 	/** Own message not yet echoed by the server. */
 	pending: boolean;
+	/** A file shared in the room (`file-shared`): the message is its download. */
+	file?: SharedFile;
+}
+
+/** A file shared in the room, as the chat shows it. */
+export interface SharedFile {
+	id: number;
+	name: string;
+	size: number;
+	mime: string;
 }
 
 export interface LocalMedia {
@@ -93,6 +103,7 @@ export type RoomTopic =
 	| 'lobby'
 	| 'waiting'
 	| 'chat'
+	| 'board'
 	| 'local'
 	| 'recording'
 	| 'quality'

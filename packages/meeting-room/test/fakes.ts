@@ -468,6 +468,8 @@ export function ticket(
 			screen_share_enabled: true,
 			max_participants: 4,
 			end_on_host_leave: false,
+			recording_enabled: false,
+			auto_recording: false,
 			...room,
 		},
 	};

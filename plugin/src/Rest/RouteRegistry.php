@@ -73,6 +73,7 @@ final class RouteRegistry {
 			new ConsultationsRoute( $this->client, $this->signer ),
 			new RecordingsRoute( $this->client, $this->signer ),
 			new RoomsRoute( $this->client, $this->signer ),
+			new NotesRoute( $this->client, $this->signer ),
 			new SettingsRoute( $this->client, $this->signer ),
 			new PlatformsRoute( $this->client, $this->signer ),
 			new StatusRoute( $this->client, $this->signer ),

@@ -13,11 +13,13 @@ import { migration as m6 } from './migrations/202612011930-create-platform-healt
 import { migration as m7 } from './migrations/202612012200-session-tracking';
 import { migration as teamsSubscriptions } from './migrations/202612021000-teams-subscriptions';
 import { migration as recordingsPipeline } from './migrations/202612021100-recordings-pipeline';
+import { migration as roomFiles } from './migrations/202612021200-create-room-files';
+import { migration as recordingConsents } from './migrations/202612021210-create-recording-consents';
 import type { Migration } from './migrations/helpers';
 import { withNamedLock } from './named-lock';
 import type { Tables } from './tables';
 
-export const MIGRATIONS: ReadonlyArray< Migration > = [ m1, m2, m3, m4, m5, m6, m7, teamsSubscriptions, recordingsPipeline ];
+export const MIGRATIONS: ReadonlyArray< Migration > = [ m1, m2, m3, m4, m5, m6, m7, teamsSubscriptions, recordingsPipeline, roomFiles, recordingConsents ];
 
 function migratorConfig( tables: Tables ): Knex.MigratorConfig {
 	return {

@@ -17,6 +17,10 @@ export interface Tables {
 	platformHealth: string;
 	/** Graph subscriptions to our Teams meetings' call events. */
 	teamsSubscriptions: string;
+	/** Files shared in the built-in room. */
+	roomFiles: string;
+	/** Who agreed to be recorded in the built-in room, and when. */
+	recordingConsents: string;
 	migrations: string;
 	migrationsLock: string;
 	// WordPress's own tables (read only).
@@ -44,6 +48,8 @@ export function tableNames( prefix: string ): Tables {
 		auditLog: ours( 'audit_log' ),
 		platformHealth: ours( 'platform_health' ),
 		teamsSubscriptions: ours( 'teams_subscriptions' ),
+		roomFiles: ours( 'room_files' ),
+		recordingConsents: ours( 'recording_consents' ),
 		migrations: ours( 'migrations' ),
 		migrationsLock: ours( 'migrations_lock' ),
 		posts: `${ prefix }posts`,

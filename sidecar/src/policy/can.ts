@@ -16,7 +16,8 @@ export type Action =
 	| 'recording.view'
 	| 'recording.manage'
 	| 'recording.erase'
-	| 'recording.export';
+	| 'recording.export'
+	| 'notes.write';
 
 /** What a recording decision needs to know about the recording. */
 export interface RecordingFacts {
@@ -81,6 +82,9 @@ export function can( identity: IdentityClaims, action: Action, role: ViewerRole 
 			// Private to the host unless shared; managers see figures, not recordings.
 			return role === 'admin' || role === 'host' || ( role === 'customer' && !! recording?.shared && !! recording.available );
 		case 'recording.manage':
+			return role === 'admin' || role === 'host';
+		case 'notes.write':
+			// Session notes are the provider's working notes: never the customer's or a manager's.
 			return role === 'admin' || role === 'host';
 		case 'recording.erase':
 		case 'recording.export':

@@ -17,7 +17,8 @@ import { Readable } from 'node:stream';
 
 import { decryptSecret, encryptSecret } from '../crypto';
 
-export type StoredFileKind = 'video' | 'poster' | 'transcript';
+/** `file`: a file shared in the built-in room (rooms/room-files.ts uses this store in a folder of its own). */
+export type StoredFileKind = 'video' | 'poster' | 'transcript' | 'file';
 
 const MAGIC = Buffer.from( 'BKXE' );
 const VERSION = 1;

@@ -18,13 +18,17 @@ import {
 	ROOM_CLOSE,
 	ROOM_ERROR_MESSAGES,
 	ROOM_LIMITS,
+	BOARD_HISTORY,
 	type ClientMessage,
 	type PeerInfo,
 	type QualityLevel,
 	type RoomErrorCode,
 	type RoomRole,
 	type ServerMessage,
+	type SfuAccess,
 } from '@bkx-video/contracts';
+
+import { createRoomRecording, type RecordingEvents } from './room-recording';
 
 /** One open connection, as the hub sees it. */
 export interface RoomConn {
@@ -43,6 +47,8 @@ export interface RoomConfig {
 	endOnHostLeave: boolean;
 	chat: boolean;
 	screenShare: boolean;
+	/** Hosts may record (with everyone's consent, rooms/room-recording.ts). */
+	recording?: boolean;
 }
 
 /** Who connects (from the room token). */
@@ -65,6 +71,8 @@ export interface RoomEvents {
 	left( room: RoomConfig, peer: PeerRecord, at: Date ): void;
 	ended( room: RoomConfig, at: Date, reason: 'host_ended' | 'host_left' ): void;
 	quality?( room: RoomConfig, peer: PeerRecord, level: QualityLevel ): void;
+	/** A recording take's life: requested, each consent, started/pending, stopped. */
+	recording?: RecordingEvents;
 }
 
 export interface PeerSession {
@@ -94,6 +102,8 @@ interface Room {
 	/** Participant keys a host let in (a reconnect does not wait again). */
 	admitted: Set< string >;
 	chat: ServerMessage[];
+	/** Whiteboard operations since the last clear (bounded), for newcomers. */
+	board: ServerMessage[];
 }
 
 const CHAT_HISTORY = 200;
@@ -141,6 +151,18 @@ export interface RoomHubOptions {
 	/** Seconds a dropped peer keeps its place (default ROOM_LIMITS.resumeGraceSeconds). */
 	resumeGraceSeconds?: number;
 	log?: { info( obj: object, msg: string ): void; warn( obj: object, msg: string ): void };
+	/** The SFU side (rooms/janus-rooms.ts) when media goes through Janus; absent: peer to peer. */
+	media?: RoomMedia;
+}
+
+/** Media access that follows who is in the room (the Janus VideoRoom). */
+export interface RoomMedia {
+	/** Access for a peer now in the room, sent to it as `sfu` (after each `welcome`). */
+	grant( room: RoomConfig, peer: PeerRecord ): Promise< SfuAccess >;
+	/** The peer left the room (or was removed). */
+	revoke( room: RoomConfig, peer: PeerRecord ): void;
+	/** The room closed: ended, or the last peer gone. */
+	close( room: RoomConfig ): void;
 }
 
 export function createRoomHub( options: RoomHubOptions ) {
@@ -154,6 +176,29 @@ export function createRoomHub( options: RoomHubOptions ) {
 	const inRoom = ( room: Room ) => [ ...room.peers.values() ].filter( ( p ) => p.state === 'in' );
 	const waiting = ( room: Room ) => [ ...room.peers.values() ].filter( ( p ) => p.state === 'waiting' );
 	const hosts = ( room: Room ) => inRoom( room ).filter( ( p ) => p.role === 'host' && p.conn );
+	const recording = createRoomRecording< Room, Peer >( { inRoom, send, clock, events: events.recording } );
+
+	/** SFU rooms: the peer's Janus access, once it is in (only to this connection, if still current). */
+	function grantMedia( room: Room, peer: Peer ) {
+		const media = options.media;
+		const conn = peer.conn;
+		if ( ! media || ! conn ) {
+			return;
+		}
+		media.grant( room.config, peer ).then(
+			( access ) => {
+				if ( peer.conn === conn && peer.state === 'in' && rooms.get( room.config.roomId ) === room ) {
+					send( peer, { type: 'sfu', access } );
+				}
+			},
+			( error: unknown ) => {
+				options.log?.warn( { err: error, room: room.config.roomId }, 'sfu access failed' );
+				if ( peer.conn === conn ) {
+					send( peer, { type: 'error', code: 'sfu_unavailable', message: ROOM_ERROR_MESSAGES.sfu_unavailable, fatal: false } );
+				}
+			}
+		);
+	}
 
 	function refuse( conn: RoomConn, code: RoomErrorCode, closeCode: number = ROOM_CLOSE.refused ) {
 		conn.send( { type: 'error', code, message: ROOM_ERROR_MESSAGES[ code ], fatal: true } );
@@ -176,14 +221,19 @@ export function createRoomHub( options: RoomHubOptions ) {
 		const fromLobby = peer.state === 'waiting' && room.admitted.has( peer.key );
 		peer.state = 'in';
 		const others = inRoom( room ).filter( ( p ) => p !== peer );
-		send( peer, { type: 'welcome', self: info( peer ), peers: others.map( info ), resumed: false } );
+		send( peer, { type: 'welcome', self: info( peer ), peers: others.map( info ), resumed: false, recording: recording.on( room ) } );
+		grantMedia( room, peer );
 		for ( const m of room.chat ) {
+			send( peer, m );
+		}
+		for ( const m of room.board ) {
 			send( peer, m );
 		}
 		for ( const o of others ) {
 			send( o, { type: 'peer-joined', peer: info( peer ) } );
 		}
 		events.joined( room.config, peer, clock() );
+		recording.entered( room, peer );
 		// Hosts get the new list when someone left the lobby; a host coming in learns who waits.
 		if ( fromLobby || ( peer.role === 'host' && waiting( room ).length ) ) {
 			lobbyChanged( room );
@@ -205,6 +255,8 @@ export function createRoomHub( options: RoomHubOptions ) {
 				send( o, { type: 'peer-left', peer: peer.id } );
 			}
 			events.left( room.config, peer, clock() );
+			recording.left( room, peer );
+			options.media?.revoke( room.config, peer );
 			if ( peer.role === 'host' && room.config.endOnHostLeave && ! inRoom( room ).some( ( p ) => p.role === 'host' ) ) {
 				end( room, 'host_left' );
 				return;
@@ -216,10 +268,12 @@ export function createRoomHub( options: RoomHubOptions ) {
 		}
 		if ( room.peers.size === 0 ) {
 			rooms.delete( room.config.roomId );
+			options.media?.close( room.config );
 		}
 	}
 
 	function end( room: Room, reason: 'host_ended' | 'host_left' ) {
+		recording.ended( room );
 		rooms.delete( room.config.roomId );
 		ended.add( room.config.roomId );
 		if ( ended.size > ENDED_MEMORY ) {
@@ -240,6 +294,7 @@ export function createRoomHub( options: RoomHubOptions ) {
 			events.left( room.config, p, at );
 		}
 		events.ended( room.config, at, reason );
+		options.media?.close( room.config );
 	}
 
 	return {
@@ -252,9 +307,39 @@ export function createRoomHub( options: RoomHubOptions ) {
 			return { rooms: rooms.size, peers };
 		},
 
+		/** The room's recording take, if one is open (the upload route checks it; rooms/room-recording.ts). */
+		recordingOf( roomId: string ) {
+			return recording.current( roomId );
+		},
+
 		/** Whether the room was ended (a new connection is refused). */
 		hasEnded( roomId: string ) {
 			return ended.has( roomId );
+		},
+
+		/** The person (participant key) when they are in the room on this instance: admitted, not waiting. */
+		present( roomId: string, key: string ): PeerRecord | null {
+			const room = rooms.get( roomId );
+			const peer = room ? room.peers.get( room.ids.get( key ) ?? '' ) : undefined;
+			return peer && peer.state === 'in' ? { key: peer.key, name: peer.name, role: peer.role, userId: peer.userId, email: peer.email, id: peer.id } : null;
+		},
+
+		/** Tells everyone in the room that `key` shared a file (rooms/room-files.ts); kept with the chat for later arrivals. */
+		fileShared( roomId: string, key: string, file: { id: number; name: string; size: number; mime: string } ): boolean {
+			const room = rooms.get( roomId );
+			const peer = room ? room.peers.get( room.ids.get( key ) ?? '' ) : undefined;
+			if ( ! room || ! peer || peer.state !== 'in' ) {
+				return false;
+			}
+			const message: ServerMessage = { type: 'file-shared', ...file, from: peer.id, from_name: peer.name, at: clock().toISOString() };
+			room.chat.push( message );
+			if ( room.chat.length > CHAT_HISTORY ) {
+				room.chat.shift();
+			}
+			for ( const p of inRoom( room ) ) {
+				send( p, message );
+			}
+			return true;
 		},
 
 		/** Closes every room (shutdown): peers may reconnect to another instance. */
@@ -301,7 +386,7 @@ export function createRoomHub( options: RoomHubOptions ) {
 				}
 				room = rooms.get( config.roomId ) ?? null;
 				if ( ! room ) {
-					room = { config, peers: new Map(), ids: new Map(), admitted: new Set(), chat: [] };
+					room = { config, peers: new Map(), ids: new Map(), admitted: new Set(), chat: [], board: [] };
 					rooms.set( config.roomId, room );
 				} else {
 					// Settings may have changed since the room opened: the newest connection's view wins.
@@ -325,7 +410,9 @@ export function createRoomHub( options: RoomHubOptions ) {
 					peer = existing;
 					if ( existing.state === 'in' ) {
 						const others = inRoom( room ).filter( ( p ) => p !== existing );
-						conn.send( { type: 'welcome', self: info( existing ), peers: others.map( info ), resumed: true } );
+						conn.send( { type: 'welcome', self: info( existing ), peers: others.map( info ), resumed: true, recording: recording.on( room ) } );
+						grantMedia( room, existing );
+						recording.entered( room, existing );
 						if ( existing.role === 'host' ) {
 							lobbyChanged( room );
 						}
@@ -400,6 +487,28 @@ export function createRoomHub( options: RoomHubOptions ) {
 						}
 						return;
 					}
+					case 'board': {
+						if ( self.state !== 'in' ) {
+							error( 'forbidden' );
+							return;
+						}
+						const op: ServerMessage = { type: 'board', from: self.id, op: message.op };
+						if ( message.op.kind === 'clear' ) {
+							r.board = [];
+						} else if ( r.board.length >= BOARD_HISTORY ) {
+							// A full board keeps what is drawn, minus its oldest strokes.
+							r.board.shift();
+						}
+						if ( message.op.kind !== 'clear' ) {
+							r.board.push( op );
+						}
+						for ( const p of inRoom( r ) ) {
+							if ( p !== self ) {
+								send( p, op );
+							}
+						}
+						return;
+					}
 					case 'media': {
 						if ( self.state !== 'in' ) {
 							return;
@@ -447,6 +556,19 @@ export function createRoomHub( options: RoomHubOptions ) {
 							}
 							target.conn = null;
 							lobbyChanged( r );
+						}
+						return;
+					}
+					case 'record': {
+						const refused = self.state === 'in' ? recording.record( r, self, message.action ) : 'forbidden';
+						if ( refused ) {
+							error( refused );
+						}
+						return;
+					}
+					case 'consent': {
+						if ( self.state === 'in' ) {
+							recording.consent( r, self );
 						}
 						return;
 					}

@@ -16,6 +16,7 @@ import { createHs256Signer, createHs256Verifier, Hs256Error } from '../hs256';
 import { isRoomId } from '../platforms/webrtc/adapter';
 import type { Consultation, ConsultationsRepository } from '../repositories/consultations-repository';
 import type { Admitted, ConsultationsService } from '../services/consultations-service';
+import { roomRecordingAllowed } from './room-recording';
 
 /** How long a ticket's token opens the socket (a reconnect asks for a new ticket). */
 export const ROOM_TOKEN_SECONDS = 300;
@@ -65,13 +66,23 @@ interface Deps {
 	/** ws:// or wss:// base of this sidecar (config platformUrls.roomSignaling). */
 	signalingBase: string;
 	clock: () => Date;
+	/** With Janus: where the room's media goes (rooms/janus-rooms.ts); absent: peer to peer. */
+	sfu?: { ticket( consultationId: number ): { janus_url: string; room: number } } | null;
+}
+
+/** The room tokens' own key (not the identity secret itself: a room token is never an identity). */
+function roomTokenKey( secret: string ): string {
+	return Buffer.from( hkdfSync( 'sha256', secret, Buffer.alloc( 0 ), 'bkx-video-room-token', 32 ) ).toString( 'base64' );
+}
+
+/** Signs room claims as the ticket route does (also used by `pnpm bench`). */
+export function createRoomTokenSigner( secret: string ): ( claims: RoomClaims ) => string {
+	return createHs256Signer( roomTokenKey( secret ) );
 }
 
 export function createRoomTickets( deps: Deps ) {
-	// A key of its own (not the identity secret itself): a room token is never an identity.
-	const key = Buffer.from( hkdfSync( 'sha256', deps.secret, Buffer.alloc( 0 ), 'bkx-video-room-token', 32 ) ).toString( 'base64' );
-	const sign = createHs256Signer( key );
-	const verifyHs256 = createHs256Verifier( key );
+	const sign = createRoomTokenSigner( deps.secret );
+	const verifyHs256 = createHs256Verifier( roomTokenKey( deps.secret ) );
 
 	async function findRoom( roomId: string ): Promise< Consultation > {
 		const c = isRoomId( roomId ) ? await deps.consultations.findByMeeting( 'webrtc', roomId ) : null;
@@ -132,7 +143,11 @@ export function createRoomTickets( deps: Deps ) {
 					screen_share_enabled: settings.allow_screen_sharing,
 					max_participants: settings.max_participants,
 					end_on_host_leave: settings.end_meeting_on_host_leave,
+					recording_enabled: roomRecordingAllowed( settings ),
+					// The consultation's own flag (copied from `auto_recording` when it was booked).
+					auto_recording: roomRecordingAllowed( settings ) && c.recordingEnabled,
 				},
+				...( deps.sfu ? { sfu: deps.sfu.ticket( c.id ) } : {} ),
 			};
 		},
 

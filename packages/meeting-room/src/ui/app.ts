@@ -25,6 +25,11 @@ export interface RoomUiOptions {
 	onExit?: ( reason: string ) => void;
 	/** Add the stylesheet to the document (default true). */
 	injectStyles?: boolean;
+	/** Session notes' REST (hosts get the Notes panel). */
+	notes?: UiContext[ 'notes' ];
+	/** Files shared in the chat. */
+	files?: UiContext[ 'files' ];
+	saveWhiteboard?: ( png: Blob ) => Promise< void >;
 }
 
 type ScreenKey = 'loading' | 'preflight' | 'waiting' | 'room' | 'end';
@@ -75,6 +80,9 @@ export function createRoomUi(
 		client,
 		__,
 		locale: options.locale,
+		saveWhiteboard: options.saveWhiteboard,
+		notes: options.notes,
+		files: options.files,
 		announce( text ) {
 			// Cleared first, so the same sentence twice is read twice.
 			live.textContent = '';
@@ -127,6 +135,7 @@ export function createRoomUi(
 		}
 	};
 
+	let wasRecording = false;
 	const onChange = ( topic: RoomTopic ) => {
 		if ( topic === 'phase' ) {
 			const phase = client.phase;
@@ -152,7 +161,9 @@ export function createRoomUi(
 			}
 			return;
 		}
-		if ( topic === 'recording' ) {
+		// Said only when it changes (consent questions and pauses also come as `recording`).
+		if ( topic === 'recording' && client.recording !== wasRecording ) {
+			wasRecording = client.recording;
 			ctx.announce(
 				client.recording
 					? __( 'Recording started.', 'bookingx-video-consultation' )

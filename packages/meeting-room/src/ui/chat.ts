@@ -12,6 +12,7 @@ import type { ChatMessage } from '../types';
 import type { UiContext } from './context';
 import { formatTime } from './context';
 import { button, el, uid } from './dom';
+import { fileItem, fileShareControls } from './file-share';
 
 /**
  * @param ctx     UI context.
@@ -74,7 +75,15 @@ export function chatPanel(
 	const row = el( 'div', 'compose-row' );
 	row.append( counter, send );
 	form.append( label, input, row );
-	root.append( head, log, empty, form );
+	// Files are shared into the chat (uploads straight to the sidecar, see files.ts).
+	const sharing = ctx.files ? fileShareControls( ctx, ctx.files ) : null;
+	root.append(
+		head,
+		log,
+		empty,
+		form,
+		...( sharing ? [ sharing.root ] : [] )
+	);
 
 	const renderCounter = () => {
 		counter.textContent = sprintf(
@@ -121,7 +130,12 @@ export function chatPanel(
 		);
 		const time = el( 'time', 'time' );
 		meta.append( who, ' ', time );
-		li.append( meta, el( 'p', 'text', message.text ) );
+		li.append(
+			meta,
+			message.file
+				? fileItem( ctx, ctx.files ?? null, message.file )
+				: el( 'p', 'text', message.text )
+		);
 		return li;
 	};
 	const update = () => {

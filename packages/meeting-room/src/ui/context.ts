@@ -6,8 +6,10 @@
  * Internal dependencies
  */
 import type { RoomClient } from '../client';
+import type { RoomFilesApi } from '../files';
 import type { Translate } from '../i18n';
 import type { RoomTopic } from '../types';
+import type { NotesSource } from './notes-panel';
 
 export interface UiContext {
 	client: RoomClient;
@@ -18,6 +20,12 @@ export interface UiContext {
 	announce: ( text: string ) => void;
 	/** Sends a media element's sound to the chosen speaker (where `setSinkId` exists). */
 	applySink: ( media: HTMLMediaElement ) => void;
+	/** Hosts: the session notes' REST (absent: no Notes panel). */
+	notes?: NotesSource;
+	/** Sharing files in the chat (absent: no Share a file). */
+	files?: RoomFilesApi;
+	/** Hosts: keeps a PNG of the whiteboard with the session notes. */
+	saveWhiteboard?: ( png: Blob ) => Promise< void >;
 }
 
 /** One screen (preflight, waiting room, room, end). */

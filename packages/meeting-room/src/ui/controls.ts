@@ -11,7 +11,7 @@ import { sprintf } from '../i18n';
 import type { UiContext } from './context';
 import { button, el, setIcon, setLabel } from './dom';
 
-export type PanelName = 'chat' | 'people' | 'settings';
+export type PanelName = 'chat' | 'people' | 'settings' | 'board' | 'notes';
 
 export interface ControlsOptions {
 	togglePanel: ( name: PanelName, opener: HTMLButtonElement ) => void;
@@ -59,7 +59,7 @@ export function controls(
 	const panelButton = (
 		name: PanelName,
 		label: string,
-		iconName: 'chat' | 'people' | 'settings'
+		iconName: 'chat' | 'people' | 'settings' | 'board' | 'notes'
 	) => {
 		const node = button( label, 'control', () =>
 			options.togglePanel( name, node )
@@ -80,6 +80,18 @@ export function controls(
 		'people',
 		__( 'People', 'bookingx-video-consultation' ),
 		'people'
+	);
+	// Hosts: the session notes (when the block wired them).
+	const notes = panelButton(
+		'notes',
+		__( 'Notes', 'bookingx-video-consultation' ),
+		'notes'
+	);
+	notes.hidden = ! ( client.isHost && ctx.notes );
+	const board = panelButton(
+		'board',
+		__( 'Whiteboard', 'bookingx-video-consultation' ),
+		'board'
 	);
 	const settings = panelButton(
 		'settings',
@@ -143,7 +155,19 @@ export function controls(
 	const pipSupported =
 		typeof document !== 'undefined' &&
 		document.pictureInPictureEnabled === true;
-	root.append( mic, cam, screen, chat, people, settings, pip, leave, end );
+	root.append(
+		mic,
+		cam,
+		screen,
+		chat,
+		people,
+		notes,
+		board,
+		settings,
+		pip,
+		leave,
+		end
+	);
 
 	const badge = ( node: HTMLButtonElement, count: number, label: string ) => {
 		const span = node.querySelector< HTMLElement >( '.bkx-room__count' );
@@ -188,6 +212,7 @@ export function controls(
 		for ( const [ name, node ] of [
 			[ 'chat', chat ],
 			[ 'people', people ],
+			[ 'notes', notes ],
 			[ 'settings', settings ],
 		] as const ) {
 			node.setAttribute( 'aria-expanded', String( open === name ) );
@@ -221,6 +246,18 @@ export function controls(
 	return {
 		root,
 		update,
-		buttons: { mic, cam, screen, chat, people, settings, pip, leave, end },
+		buttons: {
+			mic,
+			cam,
+			screen,
+			chat,
+			people,
+			notes,
+			board,
+			settings,
+			pip,
+			leave,
+			end,
+		},
 	};
 }

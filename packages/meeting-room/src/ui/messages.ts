@@ -48,6 +48,11 @@ export function knownMessage( code: string, __: Translate ): string | null {
 				'Too many messages. Please slow down.',
 				'bookingx-video-consultation'
 			);
+		case 'sfu_unavailable':
+			return __(
+				'The video server is not reachable right now. Please try again in a moment.',
+				'bookingx-video-consultation'
+			);
 		case 'invalid_message':
 			return __(
 				'The room received a message it does not understand.',

@@ -11,13 +11,18 @@ import { sprintf } from '../i18n';
 import { timerModel } from '../timer';
 import type { RoomTopic } from '../types';
 import { chatPanel } from './chat';
+import { formatTime } from './context';
 import type { UiContext, View } from './context';
 import type { PanelName } from './controls';
 import { controls } from './controls';
 import { devicePickers } from './devices';
+import { effectToggles } from './effects';
+import { whiteboardPanel } from './whiteboard';
+import { notesPanel } from './notes-panel';
 import { button, el, uid } from './dom';
 import { problemMessage } from './messages';
 import { peoplePanel } from './people';
+import { recordingControls } from './recording';
 import { qualityIndicator, stage as createStage } from './stage';
 
 /**
@@ -84,16 +89,67 @@ export function roomView( ctx: UiContext ): View {
 	);
 	settingsHead.append( settingsTitle, settingsClose );
 	const devices = devicePickers( ctx );
-	settingsRoot.append( settingsHead, devices.root );
+	const effects = effectToggles( ctx );
+	settingsRoot.append( settingsHead, devices.root, effects.root );
+	// Hosts: the session notes (kept while the panel is closed, so autosave runs on).
+	const notes =
+		ctx.notes && client.isHost && room
+			? notesPanel( ctx, ctx.notes, room.consultation_id, closePanel )
+			: {
+					root: el( 'aside', 'panel notes' ),
+					focus: () => undefined,
+					destroy: () => undefined,
+					append: undefined,
+				};
+	// The whiteboard's "Save to notes" (hosts): the picture is shared as a file of the
+	// consultation and the notes get a line naming it.
+	const files = ctx.files;
+	const appendToNotes = notes.append;
+	const saveBoard =
+		ctx.saveWhiteboard ??
+		( files && appendToNotes
+			? async ( png: Blob ) => {
+					const time = formatTime(
+						new Date().toISOString(),
+						ctx.locale
+					);
+					const name = `whiteboard-${ time.replace( /\D/g, '' ) }.png`;
+					const shared = await files.upload(
+						Object.assign( png, { name } ),
+						() => undefined
+					).done;
+					appendToNotes(
+						sprintf(
+							/* translators: 1: time of day, 2: file name. */
+							__(
+								'Whiteboard at %1$s: %2$s',
+								'bookingx-video-consultation'
+							),
+							time,
+							shared.name
+						)
+					);
+				}
+			: undefined );
+	const board = whiteboardPanel( ctx, closePanel, saveBoard );
 	const panels: Record<
 		PanelName,
 		{ root: HTMLElement; focus: () => void }
 	> = {
 		chat,
 		people,
+		notes,
+		board,
 		settings: { root: settingsRoot, focus: () => settingsTitle.focus() },
 	};
-	body.append( stageView.root, chat.root, people.root, settingsRoot );
+	body.append(
+		stageView.root,
+		chat.root,
+		people.root,
+		notes.root,
+		board.root,
+		settingsRoot
+	);
 
 	const bottom = controls( ctx, {
 		togglePanel: ( name, from ) => {
@@ -111,7 +167,12 @@ export function roomView( ctx: UiContext ): View {
 	toast.hidden = true;
 	let toastTimer: ReturnType< typeof setTimeout > | undefined;
 
-	root.append( bar, banner, body, bottom.root, toast );
+	// Recording: the host's button beside Leave, its upload status in the bar, the consent dialog.
+	const rec = recordingControls( ctx, recording );
+	bottom.root.insertBefore( rec.button, bottom.buttons.leave ?? null );
+	bar.append( rec.status );
+
+	root.append( bar, banner, body, bottom.root, toast, rec.dialog );
 
 	function setPanel( name: PanelName | null, focus = true ): void {
 		const previous = open;
@@ -124,6 +185,7 @@ export function roomView( ctx: UiContext ): View {
 		}
 		if ( name === 'settings' ) {
 			void devices.refresh();
+			effects.refresh();
 		}
 		bottom.update();
 		if ( name && focus ) {
@@ -218,6 +280,7 @@ export function roomView( ctx: UiContext ): View {
 
 	let lobbySize = client.lobby.length;
 	const update = ( topic: RoomTopic ) => {
+		rec.update( topic );
 		switch ( topic ) {
 			case 'peers':
 			case 'local':
@@ -226,6 +289,9 @@ export function roomView( ctx: UiContext ): View {
 				people.update();
 				ownQuality.set( client.quality );
 				bottom.update();
+				break;
+			case 'board':
+				board.update();
 				break;
 			case 'chat':
 				if ( open === 'chat' ) {
@@ -249,7 +315,7 @@ export function roomView( ctx: UiContext ): View {
 				bottom.update();
 				break;
 			case 'recording':
-				recording.hidden = ! client.recording;
+				// ui/recording.ts shows the badge (on, or waiting for consent).
 				break;
 			case 'connection':
 			case 'problem':
@@ -258,7 +324,6 @@ export function roomView( ctx: UiContext ): View {
 		}
 	};
 
-	recording.hidden = ! client.recording;
 	renderTimer();
 	renderBanner();
 	return {
@@ -271,6 +336,8 @@ export function roomView( ctx: UiContext ): View {
 			offNotice();
 			stageView.destroy();
 			devices.destroy();
+			notes.destroy();
+			rec.destroy();
 			if (
 				document.pictureInPictureElement &&
 				root.contains( document.pictureInPictureElement )

@@ -94,6 +94,13 @@ export const CSS = `
 .bkx-room__panel-head{display:flex;align-items:center;justify-content:space-between;gap:.5rem;padding-block:.4rem;padding-inline:.75rem}
 .bkx-room__panel-title{font-size:1em}
 .bkx-room__panel .bkx-room__devices{padding:.75rem}
+.bkx-room__board{inline-size:min(560px,100%);overflow-y:auto}
+.bkx-room__board-canvas{display:block;inline-size:calc(100% - 1.5rem);margin-inline:.75rem;aspect-ratio:16/9;background:#fff;border-radius:4px;touch-action:none;cursor:crosshair}
+.bkx-room__board-tools{display:flex;flex-wrap:wrap;gap:.4rem;padding:.75rem}
+.bkx-room__swatch::before{content:"";display:inline-block;inline-size:.9em;block-size:.9em;border-radius:50%;background:var(--bkx-room-swatch);margin-inline-end:.35em;vertical-align:-.1em}
+.bkx-room__swatch[aria-pressed=true]{outline:2px solid currentColor;outline-offset:1px}
+.bkx-room__board-status{padding-inline:.75rem;margin:0;min-block-size:1.2em}
+.bkx-room__effects{padding-inline:.75rem;display:grid;gap:.4rem}
 .bkx-room__messages{flex:1;overflow:auto;list-style:none;margin:0;padding-block:.5rem;padding-inline:.75rem;display:flex;flex-direction:column;gap:.6rem}
 .bkx-room__empty{padding-inline:.75rem;color:var(--bkx-room-muted)}
 .bkx-room__message[data-pending]{opacity:.65}
@@ -104,6 +111,18 @@ export const CSS = `
 .bkx-room__compose-row{display:flex;align-items:center;justify-content:space-between;gap:.5rem}
 .bkx-room__counter{font-size:.75rem;color:var(--bkx-room-muted)}
 .bkx-room__counter[data-full=true]{color:var(--bkx-room-poor)}
+.bkx-room__files{display:grid;gap:.4rem;padding-block:0 .75rem;padding-inline:.75rem}
+.bkx-room__uploads{list-style:none;margin:0;padding:0;display:grid;gap:.4rem}
+.bkx-room__upload{display:grid;gap:.25rem;font-size:.85rem}
+.bkx-room__upload[data-state=failed] .bkx-room__upload-text{color:var(--bkx-room-poor)}
+.bkx-room__upload-bar{inline-size:100%}
+.bkx-room__upload-actions{display:flex;gap:.4rem}
+.bkx-room__file-link{text-align:start;text-decoration:underline;background:none;border:0;padding:0;color:inherit;cursor:pointer}
+.bkx-room__notes-text{flex:1;min-block-size:10rem;margin-inline:.75rem;resize:vertical}
+.bkx-room__notes .bkx-room__hint,.bkx-room__notes-status{padding-inline:.75rem;margin-block:.4rem;font-size:.8rem;color:var(--bkx-room-muted)}
+.bkx-room__notes-status[data-kind=retrying],.bkx-room__notes-status[data-kind=error],.bkx-room__notes-status[data-kind=conflict]{color:var(--bkx-room-poor)}
+.bkx-room__notes-conflict{display:grid;gap:.4rem;padding:.75rem;border-block-start:1px solid #0008}
+.bkx-room__notes-actions{display:flex;flex-wrap:wrap;gap:.4rem}
 .bkx-room__subtitle{font-size:.9em;padding-block:.5rem 0;padding-inline:.75rem;color:var(--bkx-room-muted)}
 .bkx-room__list{list-style:none;margin:0;padding-block:.4rem;padding-inline:.75rem;display:grid;gap:.5rem}
 .bkx-room__person{display:flex;align-items:center;flex-wrap:wrap;gap:.4rem}

@@ -10,12 +10,19 @@ import { ROOM_CLOSE, ROOM_ERROR_MESSAGES, ROOM_LIMITS, type ServerMessage } from
 
 import { AppError } from '../../errors';
 import type { RoomConfig } from '../../rooms/room-hub';
+import roomFileRoutes from './files';
+import { roomRecordingAllowed } from '../../rooms/room-recording';
+import roomRecordingRoutes from './recordings';
 
 /** Server pings this often; a peer that has not answered the previous one is cut (a dead link). */
 const PING_MS = 10_000;
 
 export default async function roomRoutes( app: FastifyInstance ) {
 	await app.register( websocket, { options: { maxPayload: ROOM_LIMITS.maxMessageBytes, perMessageDeflate: false } } );
+	// Files shared in the room (its own context: raw-bytes body parser, CORS for the site).
+	await app.register( roomFileRoutes );
+	// The room's recording, uploaded by the host's browser (its own context: CORS for the site).
+	await app.register( roomRecordingRoutes );
 	const siteOrigin = new URL( app.config.siteUrl ).origin;
 
 	app.get(
@@ -108,6 +115,7 @@ export default async function roomRoutes( app: FastifyInstance ) {
 				endOnHostLeave: settings.end_meeting_on_host_leave,
 				chat: settings.enable_chat,
 				screenShare: settings.allow_screen_sharing,
+				recording: roomRecordingAllowed( settings ),
 			};
 			session = app.rooms.hub.attach( config, { key: claims.pk, name: claims.name, role: claims.role, userId: claims.uid, email: claims.email }, conn );
 			for ( const text of early.splice( 0 ) ) {

@@ -24,6 +24,7 @@ import meetOAuthRoutes from './meet-oauth';
 import platformRoutes from './platforms';
 import recordingRoutes from './recordings';
 import roomTicketRoutes from './rooms';
+import notesRoutes from './notes';
 
 export default async function v1Routes( app: FastifyInstance ) {
 	app.addHook( 'preHandler', app.verifyIdentity );
@@ -31,6 +32,7 @@ export default async function v1Routes( app: FastifyInstance ) {
 	await app.register( meetOAuthRoutes );
 	await app.register( recordingRoutes );
 	await app.register( roomTicketRoutes );
+	await app.register( notesRoutes );
 
 	app.get( '/consultations/current', async ( request ): Promise< ConsultationView > => {
 		const query = parse( AccessTokenQuerySchema, request.query );
