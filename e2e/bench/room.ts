@@ -6,7 +6,8 @@
  *  - Join → first remote frame: from the click on the customer's Join (the provider already in
  *    the room, no waiting room) to the first video frame the customer's browser decoded from the
  *    provider (p50, goal ≤ 1.5 s; max);
- *  - the receive-side latency the browser adds, from getStats after 8 s of the call: jitter buffer
+ *  - the receive-side latency the browser adds, from getStats once the call has settled
+ *    (BENCH_ROOM_SETTLE_MS, default 25 s; BENCH_DEBUG=1 prints the sender's state): jitter buffer
  *    (jitterBufferDelay ÷ jitterBufferEmittedCount) + decode (totalDecodeTime ÷ framesDecoded),
  *    with the frame size it was measured at (goal ≤ 60 ms at 720p);
  *  - the room's front-end bundle, gzipped (goal ≤ 150 KB).
@@ -126,8 +127,9 @@ async function main(): Promise< void > {
 			} );
 			const ms = await customer.evaluate( () => Promise.race( [ ( window as unknown as { __firstFrame: Promise< number > } ).__firstFrame, new Promise< number >( ( r ) => setTimeout( () => r( NaN ), 30_000 ) ) ] ) );
 			firstFrame.push( ms );
-			// Bandwidth estimation ramps up over the first seconds: measure once the call has settled.
-			await new Promise( ( r ) => setTimeout( r, 8000 ) );
+			// A call starts small (bandwidth estimation begins low; the encoder then steps up from 360p):
+			// measure once it has settled (BENCH_ROOM_SETTLE_MS, default 25 s).
+			await new Promise( ( r ) => setTimeout( r, Number( process.env.BENCH_ROOM_SETTLE_MS ?? 25_000 ) ) );
 			latency.push(
 				await customer.evaluate( async () => {
 					const root = document.querySelector( '.wp-block-bookingx-video-meeting-room' ) as HTMLElement & { bkxRoom: { peerConnections(): Map< string, RTCPeerConnection > } };
@@ -144,6 +146,25 @@ async function main(): Promise< void > {
 					return out;
 				} )
 			);
+			if ( process.env.BENCH_DEBUG ) {
+				console.log( await host.evaluate( async () => {
+					const root = document.querySelector( '.wp-block-bookingx-video-meeting-room' ) as HTMLElement & { bkxRoom: { peerConnections(): Map< string, RTCPeerConnection > } };
+					const out: unknown[] = [];
+					for ( const pc of root.bkxRoom.peerConnections().values() ) {
+						for ( const sender of pc.getSenders() ) {
+							if ( sender.track?.kind === 'video' ) {
+								out.push( { settings: sender.track.getSettings(), params: sender.getParameters().encodings } );
+							}
+						}
+						( await pc.getStats() ).forEach( ( s: Record< string, unknown > ) => {
+							if ( s.type === 'outbound-rtp' && s.kind === 'video' ) {
+								out.push( { h: s.frameHeight, reason: s.qualityLimitationReason, durations: s.qualityLimitationDurations, bps: s.targetBitrate } );
+							}
+						} );
+					}
+					return JSON.stringify( out );
+				} ) );
+			}
 			await Promise.all( [ hostContext.close(), customerContext.close() ] );
 		}
 		const added = latency.map( ( l ) => l.jitter + l.decode );

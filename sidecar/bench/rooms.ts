@@ -7,9 +7,10 @@
  *  - joins: peers connecting and joining (token check, consultation read, hub, session event), per
  *    second, all rooms at once;
  *  - relay: each pair passes messages shaped like negotiation traffic (an SDP-sized description,
- *    then ICE candidates) back and forth for BENCH_DURATION seconds (default 5) with
- *    BENCH_INFLIGHT messages in flight per pair (default 4): messages/s and round-trip p50/p99,
- *    against the echo server's;
+ *    then ICE candidates) back and forth for BENCH_DURATION seconds (default 5), each side at
+ *    BENCH_RATE messages/s (default 30, under the per-connection limit) with at most
+ *    BENCH_INFLIGHT (default 4) unanswered: delivered messages/s of the offered load, losses and
+ *    round-trip p50/p99, against the echo server's;
  *  - idle rooms: the sidecar's CPU per active room while every peer sends what a room client sends
  *    when nothing happens (a quality sample change every 2 s, a ping every 20 s), over 10 s.
  * Every loop is bounded in count and time.
@@ -27,9 +28,11 @@ import { toSqlDateTime } from '../src/db/time';
 import { createRoomTokenSigner } from '../src/rooms/room-tickets';
 import { ADMIN, PREFIX, SECRET, call, createTestDatabase, createWordPressTables, testConfig } from '../test/helper';
 
-const ROOMS = Math.min( 500, Number( process.env.BENCH_ROOMS ?? 100 ) );
+const ROOMS = Math.min( 500, Number( process.env.BENCH_ROOMS ?? 200 ) );
 const DURATION = Math.min( 30, Number( process.env.BENCH_DURATION ?? 5 ) );
 const INFLIGHT = Math.min( 32, Number( process.env.BENCH_INFLIGHT ?? 4 ) );
+/** Messages per second each side of a pair sends (the sidecar allows 40 per connection). */
+const RATE = Math.min( 35, Number( process.env.BENCH_RATE ?? 30 ) );
 const SITE = 'http://127.0.0.1:9';
 const SDP = `v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n${ 'a=candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host generation 0\r\n'.repeat( 40 ) }`;
 
@@ -96,39 +99,60 @@ async function joinAll( base: string, tokens: Array< [ string, string, string ] 
 }
 
 /**
- * Ping-pong between the two sides of every pair for DURATION seconds, INFLIGHT at a time: `send`
- * sends one message from side 0, and `onReply` is called when its answer reaches side 0.
+ * Ping-pong between the two sides of every pair for DURATION seconds: side 0 sends at most
+ * RATE messages a second (under the sidecar's per-connection limit of 40/s, as a real client
+ * stays), at most INFLIGHT unanswered; side 1 answers each. An answer missing after 2 s counts
+ * as lost. Every pair stops by itself at the deadline.
  */
 async function relay( pairs: Array< { send: ( seq: number, at: number ) => void; bind: ( onReply: ( at: number ) => void ) => void } > ) {
 	const rtts: number[] = [];
 	let done = 0;
+	let lost = 0;
 	const until = performance.now() + DURATION * 1000;
+	const gap = 1000 / RATE;
 	await Promise.all(
 		pairs.map(
 			( pair ) =>
 				new Promise< void >( ( resolve ) => {
 					let seq = 0;
-					let inflight = 0;
+					const pending = new Map< number, number >();
+					let lastSend = 0;
+					let timer: NodeJS.Timeout | undefined;
 					const pump = () => {
-						while ( inflight < INFLIGHT && performance.now() < until ) {
-							inflight++;
-							pair.send( seq++, performance.now() );
+						clearTimeout( timer );
+						const now = performance.now();
+						for ( const [ at, sentAt ] of pending ) {
+							if ( now - sentAt > 2000 ) {
+								pending.delete( at );
+								lost++;
+							}
 						}
-						if ( inflight === 0 ) {
-							resolve();
+						if ( now >= until ) {
+							if ( pending.size === 0 ) {
+								resolve();
+							} else {
+								timer = setTimeout( pump, 100 );
+							}
+							return;
 						}
+						if ( pending.size < INFLIGHT && now - lastSend >= gap ) {
+							lastSend = now;
+							pending.set( now, now );
+							pair.send( seq++, now );
+						}
+						timer = setTimeout( pump, Math.max( 1, gap - ( performance.now() - lastSend ) ) );
 					};
 					pair.bind( ( at ) => {
-						inflight--;
-						done++;
-						rtts.push( performance.now() - at );
-						pump();
+						if ( pending.delete( at ) ) {
+							done++;
+							rtts.push( performance.now() - at );
+						}
 					} );
 					pump();
 				} )
 		)
 	);
-	return { messagesPerSecond: ( done * 2 ) / DURATION, p50: percentile( rtts, 50 ), p99: percentile( rtts, 99 ) };
+	return { messagesPerSecond: ( done * 2 ) / DURATION, offered: pairs.length * RATE * 2, lost, p50: percentile( rtts, 50 ), p99: percentile( rtts, 99 ) };
 }
 
 async function main(): Promise< void > {
@@ -250,10 +274,10 @@ async function main(): Promise< void > {
 		joined.pairs.forEach( ( pair ) => pair.forEach( ( p ) => p.ws.close() ) );
 
 		const f = ( n: number ) => Math.round( n ).toLocaleString( 'en-US' );
-		console.log( `\n== Built-in room signaling (${ ROOMS } rooms × 2 peers, ${ DURATION } s relay, ${ INFLIGHT } in flight per pair)` );
+		console.log( `\n== Built-in room signaling (${ ROOMS } rooms × 2 peers, ${ DURATION } s relay at ${ RATE } messages/s per side, ${ INFLIGHT } in flight per pair)` );
 		console.log( `joins: ${ f( joined.joinsPerSecond ) } peers/s (connect + token + consultation read + hub + session event); sidecar CPU ${ ( joinCpu / ( ROOMS * 2 ) ).toFixed( 2 ) } ms per join` );
-		console.log( `relay through the sidecar: ${ f( ours.messagesPerSecond ) } messages/s, round trip p50 ${ ours.p50.toFixed( 1 ) } ms, p99 ${ ours.p99.toFixed( 1 ) } ms` );
-		console.log( `bare ws echo, same traffic: ${ f( bare.messagesPerSecond ) } messages/s, round trip p50 ${ bare.p50.toFixed( 1 ) } ms, p99 ${ bare.p99.toFixed( 1 ) } ms` );
+		console.log( `relay through the sidecar: ${ f( ours.messagesPerSecond ) } of ${ f( ours.offered ) } messages/s offered, ${ ours.lost } lost, round trip p50 ${ ours.p50.toFixed( 1 ) } ms, p99 ${ ours.p99.toFixed( 1 ) } ms` );
+		console.log( `bare ws echo, same traffic: ${ f( bare.messagesPerSecond ) } of ${ f( bare.offered ) } messages/s offered, ${ bare.lost } lost, round trip p50 ${ bare.p50.toFixed( 1 ) } ms, p99 ${ bare.p99.toFixed( 1 ) } ms` );
 		console.log( `ratio (sidecar ÷ bare ws): ${ ( ours.messagesPerSecond / bare.messagesPerSecond ).toFixed( 2 ) }` );
 		console.log( `idle rooms: sidecar CPU ${ ( ( idleCpu / idleWall / ROOMS ) ).toFixed( 3 ) } ms per room per second (${ ROOMS } rooms, ${ ( ( idleCpu / idleWall / 1000 ) * 100 ).toFixed( 1 ) } % of one core)` );
 	} finally {
