@@ -66,4 +66,26 @@ describe( 'whiteboard', () => {
 			expect( host.inbox ).toEqual( [ expect.objectContaining( { type: 'error', code: 'invalid_message' } ) ] );
 		}
 	} );
+
+	it( 'replays chat and whiteboard to a reloaded page that resumes its place, not to a dropped socket that comes back', () => {
+		const hub = createRoomHub( { clock: () => new Date(), events: { joined: () => undefined, left: () => undefined, ended: () => undefined } } );
+		const open = { ...config, waitingRoom: false };
+		const host = conn();
+		hub.attach( open, person( 'wp-1', 'host' ), host ).message( JSON.stringify( { type: 'join' } ) );
+		const first = conn();
+		const fs = hub.attach( open, person( 'customer-1', 'participant' ), first );
+		fs.message( JSON.stringify( { type: 'join', history: true } ) );
+		fs.message( JSON.stringify( { type: 'chat', text: 'Before the reload' } ) );
+		fs.message( JSON.stringify( stroke( 'gggg7', [ [ 0.2, 0.2 ] ] ) ) );
+		fs.closed();
+
+		const reloaded = conn();
+		hub.attach( open, person( 'customer-1', 'participant' ), reloaded ).message( JSON.stringify( { type: 'join', history: true } ) );
+		expect( reloaded.inbox.map( ( m ) => m.type ) ).toEqual( [ 'welcome', 'chat', 'board' ] );
+		expect( reloaded.inbox[ 0 ] ).toMatchObject( { resumed: true } );
+
+		const socketBack = conn();
+		hub.attach( open, person( 'customer-1', 'participant' ), socketBack ).message( JSON.stringify( { type: 'join', history: false } ) );
+		expect( socketBack.inbox.map( ( m ) => m.type ) ).toEqual( [ 'welcome' ] );
+	} );
 } );

@@ -124,7 +124,8 @@ export const BoardOpSchema = z.discriminatedUnion( 'kind', [
 export type BoardOp = z.infer< typeof BoardOpSchema >;
 
 export const ClientMessageSchema = z.discriminatedUnion( 'type', [
-	z.object( { type: z.literal( 'join' ), password: z.string().max( 64 ).optional() } ),
+	/** `history`: this page has no chat or whiteboard yet (a reload): replay them even when resuming. */
+	z.object( { type: z.literal( 'join' ), password: z.string().max( 64 ).optional(), history: z.boolean().optional() } ),
 	z.object( { type: z.literal( 'signal' ), to: PeerIdSchema, ...SignalPayload } ),
 	z.object( { type: z.literal( 'chat' ), text: z.string().trim().min( 1 ).max( CHAT_MAX_LENGTH ) } ),
 	/** The whiteboard: a stroke (or part of one) or a clear, relayed to everyone in the room. */

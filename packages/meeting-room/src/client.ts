@@ -121,6 +121,8 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 	chat: ChatMessage[] = [];
 	/** The whiteboard since its last clear: every stroke (own ones too), in drawing order. */
 	board: BoardOp[] = [];
+	/** Whether this page was ever let in (a first join asks the room for its history). */
+	#welcomed = false;
 	/** Media is being recorded: everyone in the room consented (recording-state.ts). */
 	recording = false;
 	/** The room's recording take (on, or waiting for consent), null when none. */
@@ -558,8 +560,12 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 				onOpen: () =>
 					this.#send(
 						this.#password === undefined
-							? { type: 'join' }
-							: { type: 'join', password: this.#password }
+							? { type: 'join', history: ! this.#welcomed }
+							: {
+									type: 'join',
+									password: this.#password,
+									history: ! this.#welcomed,
+								}
 					),
 				onMessage: ( message ) => this.#onMessage( message ),
 				onClose: ( code ) => this.#onSocketClosed( code ),
@@ -775,6 +781,7 @@ export class RoomClient extends Emitter< RoomClientEvents > {
 	}
 
 	#onWelcome( m: Extract< ServerMessage, { type: 'welcome' } > ): void {
+		this.#welcomed = true;
 		this.#attempts = 0;
 		this.#tokenRetried = false;
 		this.problem = null;

@@ -85,13 +85,14 @@ describe( 'RoomClient: joining', () => {
 		expect( getTicket ).toHaveBeenCalledTimes( 1 );
 		socket.open();
 		expect( socket.sent ).toEqual( [
-			{ type: 'join', password: 'sesame' },
+			{ type: 'join', password: 'sesame', history: true },
 		] );
 	} );
 
 	it( 'sends join without a password key when none is needed', async () => {
 		const { socket } = await joined();
-		expect( socket.sent[ 0 ] ).toEqual( { type: 'join' } );
+		// A fresh page asks for the room's chat and whiteboard.
+		expect( socket.sent[ 0 ] ).toEqual( { type: 'join', history: true } );
 	} );
 
 	it( 'enters on welcome, offers to every peer already there, and tells its media state', async () => {
@@ -606,6 +607,7 @@ describe( 'RoomClient: refusals', () => {
 		expect( second.sent[ 0 ] ).toEqual( {
 			type: 'join',
 			password: 'right',
+			history: true,
 		} );
 	} );
 
@@ -714,7 +716,8 @@ describe( 'RoomClient: reconnection', () => {
 		const again = FakeSocket.last();
 		expect( again.url ).toContain( 'token=tok2' );
 		again.open();
-		expect( again.sent[ 0 ] ).toEqual( { type: 'join' } );
+		// This page has the chat and the board already.
+		expect( again.sent[ 0 ] ).toEqual( { type: 'join', history: false } );
 		again.receive( {
 			type: 'welcome',
 			self: peer( ME, 'Me' ),

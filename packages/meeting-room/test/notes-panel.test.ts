@@ -26,30 +26,63 @@ const notes = ( text: string, version: number ): SessionNotes => ( {
 } );
 
 function context(): UiContext {
-	return { client: {} as RoomClient, __: createTranslate(), locale: 'en-US', announce: vi.fn(), applySink: () => undefined };
+	return {
+		client: {} as RoomClient,
+		__: createTranslate(),
+		locale: 'en-US',
+		announce: vi.fn(),
+		applySink: () => undefined,
+	};
 }
 
-/** A server that keeps one text and its version, as the sidecar does. */
+/**
+ * A server that keeps one text and its version, as the sidecar does.
+ * @param start
+ */
 function server( start = notes( '', 0 ) ) {
 	let stored = start;
 	const state = { fail: 0, status: 503 };
-	const source: NotesSource & { calls: Array< { notes: string; base_version: number; keepalive: boolean } > } = {
+	const source: NotesSource & {
+		calls: Array< {
+			notes: string;
+			base_version: number;
+			keepalive: boolean;
+		} >;
+	} = {
 		calls: [],
 		load: vi.fn( async () => stored ),
 		save: vi.fn( async ( _id, body, { keepalive } ) => {
 			source.calls.push( { ...body, keepalive } );
 			if ( state.fail > 0 ) {
 				state.fail--;
-				throw Object.assign( new Error( 'down' ), { code: state.status === 413 ? 'payload_too_large' : 'sidecar_unavailable', status: state.status } );
+				throw Object.assign( new Error( 'down' ), {
+					code:
+						state.status === 413
+							? 'payload_too_large'
+							: 'sidecar_unavailable',
+					status: state.status,
+				} );
 			}
-			if ( body.base_version !== stored.version && body.notes !== stored.notes ) {
-				throw Object.assign( new Error( 'changed' ), { code: 'conflict', status: 409, data: { status: 409, current: stored } } );
+			if (
+				body.base_version !== stored.version &&
+				body.notes !== stored.notes
+			) {
+				throw Object.assign( new Error( 'changed' ), {
+					code: 'conflict',
+					status: 409,
+					data: { status: 409, current: stored },
+				} );
 			}
 			stored = notes( body.notes, stored.version + 1 );
 			return stored;
 		} ),
 	};
-	return { source, state, stored: () => stored, setStored: ( n: SessionNotes ) => ( stored = n ) };
+	return {
+		source,
+		state,
+		stored: () => stored,
+		setStored: ( n: SessionNotes ) => ( stored = n ),
+	};
 }
 
 function mount( source: NotesSource ) {
@@ -83,11 +116,15 @@ describe( 'notes panel', () => {
 		expect( status.getAttribute( 'aria-live' ) ).toBe( 'polite' );
 		type( 'Earlier. BP fine.' );
 		expect( status.textContent ).toBe( 'Not saved yet' );
-		expect( JSON.parse( localStorage.getItem( draftKey( 42 ) )! ) ).toEqual( { text: 'Earlier. BP fine.', base_version: 3 } );
+		expect( JSON.parse( localStorage.getItem( draftKey( 42 ) )! ) ).toEqual(
+			{ text: 'Earlier. BP fine.', base_version: 3 }
+		);
 		await vi.advanceTimersByTimeAsync( 900 );
 		expect( s.source.calls ).toHaveLength( 0 );
 		await vi.advanceTimersByTimeAsync( 100 );
-		expect( s.source.calls ).toEqual( [ { notes: 'Earlier. BP fine.', base_version: 3, keepalive: false } ] );
+		expect( s.source.calls ).toEqual( [
+			{ notes: 'Earlier. BP fine.', base_version: 3, keepalive: false },
+		] );
 		expect( status.textContent ).toBe( 'Saved' );
 		expect( localStorage.getItem( draftKey( 42 ) ) ).toBeNull();
 		panel.destroy();
@@ -100,11 +137,19 @@ describe( 'notes panel', () => {
 		type( 'one' );
 		text.dispatchEvent( new Event( 'blur' ) );
 		await vi.advanceTimersByTimeAsync( 0 );
-		expect( s.source.calls.at( -1 ) ).toEqual( { notes: 'one', base_version: 0, keepalive: false } );
+		expect( s.source.calls.at( -1 ) ).toEqual( {
+			notes: 'one',
+			base_version: 0,
+			keepalive: false,
+		} );
 		type( 'one two' );
 		window.dispatchEvent( new Event( 'pagehide' ) );
 		await vi.advanceTimersByTimeAsync( 0 );
-		expect( s.source.calls.at( -1 ) ).toEqual( { notes: 'one two', base_version: 1, keepalive: true } );
+		expect( s.source.calls.at( -1 ) ).toEqual( {
+			notes: 'one two',
+			base_version: 1,
+			keepalive: true,
+		} );
 		panel.destroy();
 	} );
 
@@ -116,7 +161,9 @@ describe( 'notes panel', () => {
 		first.type( 'v1 + typed offline' );
 		await vi.advanceTimersByTimeAsync( 1000 );
 		expect( first.status.textContent ).toBe( 'Not saved yet – retrying' );
-		expect( JSON.parse( localStorage.getItem( draftKey( 42 ) )! ).text ).toBe( 'v1 + typed offline' );
+		expect(
+			JSON.parse( localStorage.getItem( draftKey( 42 ) )! ).text
+		).toBe( 'v1 + typed offline' );
 		// The page reloads before the retry: the new panel shows the unsaved text and saves it.
 		first.panel.destroy();
 		document.body.innerHTML = '';
@@ -152,14 +199,27 @@ describe( 'notes panel', () => {
 		s.setStored( notes( 'base + other tab', 2 ) );
 		type( 'base + this tab' );
 		await vi.advanceTimersByTimeAsync( 1000 );
-		const box = panel.root.querySelector( '.bkx-room__notes-conflict' ) as HTMLElement;
+		const box = panel.root.querySelector(
+			'.bkx-room__notes-conflict'
+		) as HTMLElement;
 		expect( box.hidden ).toBe( false );
-		expect( ( box.querySelector( 'textarea' ) as HTMLTextAreaElement ).value ).toBe( 'base + other tab' );
+		expect(
+			( box.querySelector( 'textarea' ) as HTMLTextAreaElement ).value
+		).toBe( 'base + other tab' );
 		expect( text.value ).toBe( 'base + this tab' );
-		expect( JSON.parse( localStorage.getItem( draftKey( 42 ) )! ).text ).toBe( 'base + this tab' );
-		( [ ...box.querySelectorAll( 'button' ) ].find( ( b ) => b.textContent === 'Keep both' ) as HTMLButtonElement ).click();
+		expect(
+			JSON.parse( localStorage.getItem( draftKey( 42 ) )! ).text
+		).toBe( 'base + this tab' );
+		(
+			[ ...box.querySelectorAll( 'button' ) ].find(
+				( b ) => b.textContent === 'Keep both'
+			) as HTMLButtonElement
+		 ).click();
 		await vi.advanceTimersByTimeAsync( 0 );
-		expect( s.stored() ).toMatchObject( { notes: 'base + this tab\n\nbase + other tab', version: 3 } );
+		expect( s.stored() ).toMatchObject( {
+			notes: 'base + this tab\n\nbase + other tab',
+			version: 3,
+		} );
 		expect( box.hidden ).toBe( true );
 		panel.destroy();
 	} );
@@ -174,29 +234,60 @@ describe( 'notes panel', () => {
 		await vi.advanceTimersByTimeAsync( 60_000 );
 		expect( s.source.calls ).toHaveLength( 1 );
 		expect( status.textContent ).toBe( 'down' );
-		expect( JSON.parse( localStorage.getItem( draftKey( 42 ) )! ).text ).toBe( 'long' );
+		expect(
+			JSON.parse( localStorage.getItem( draftKey( 42 ) )! ).text
+		).toBe( 'long' );
 		panel.destroy();
 	} );
 } );
 
 describe( 'files in the chat', () => {
 	it( 'parses file-shared and derives the upload URL from the signaling URL', () => {
-		const m = parseServerMessage( JSON.stringify( { type: 'file-shared', id: 7, name: 'x.png', size: 68, mime: 'image/png', from: 'p_aaaaaa', from_name: 'Cara', at: '2026-12-06T10:00:00.000Z' } ) );
+		const m = parseServerMessage(
+			JSON.stringify( {
+				type: 'file-shared',
+				id: 7,
+				name: 'x.png',
+				size: 68,
+				mime: 'image/png',
+				from: 'p_aaaaaa',
+				from_name: 'Cara',
+				at: '2026-12-06T10:00:00.000Z',
+			} )
+		);
 		expect( m ).toMatchObject( { type: 'file-shared', id: 7 } );
-		expect( parseServerMessage( JSON.stringify( { type: 'file-shared', id: '7' } ) ) ).toBeNull();
-		expect( filesUrl( { signaling_url: 'wss://video.example/sidecar/rooms/r_abc/signal' } ) ).toBe( 'https://video.example/sidecar/rooms/r_abc/files' );
+		expect(
+			parseServerMessage(
+				JSON.stringify( { type: 'file-shared', id: '7' } )
+			)
+		).toBeNull();
+		expect(
+			filesUrl( {
+				signaling_url: 'wss://video.example/sidecar/rooms/r_abc/signal',
+			} )
+		).toBe( 'https://video.example/sidecar/rooms/r_abc/files' );
 	} );
 
 	it( 'offers a shared file as a download button with its size', async () => {
-		const files: RoomFilesApi = { upload: vi.fn(), download: vi.fn( async () => undefined ) };
-		const item = fileItem( context(), files, { id: 7, name: 'scan.png', size: 2048, mime: 'image/png' } );
+		const files: RoomFilesApi = {
+			upload: vi.fn(),
+			download: vi.fn( async () => undefined ),
+		};
+		const item = fileItem( context(), files, {
+			id: 7,
+			name: 'scan.png',
+			size: 2048,
+			mime: 'image/png',
+		} );
 		const download = item.querySelector( 'button' )!;
-		expect( download.getAttribute( 'aria-label' ) ).toBe( 'Download scan.png, 2 KB' );
+		expect( download.getAttribute( 'aria-label' ) ).toBe(
+			'Download scan.png, 2 KB'
+		);
 		download.click();
 		expect( files.download ).toHaveBeenCalledWith( 7 );
 	} );
 
-	it( 'shows an upload\'s progress, its failure with Retry, and removes it once shared', async () => {
+	it( "shows an upload's progress, its failure with Retry, and removes it once shared", async () => {
 		let attempt = 0;
 		const files: RoomFilesApi = {
 			download: vi.fn(),
@@ -204,7 +295,18 @@ describe( 'files in the chat', () => {
 				attempt++;
 				onProgress( 0.5 );
 				return {
-					done: attempt === 1 ? Promise.reject( new RoomFileError( 'fetch_error', '' ) ) : Promise.resolve( { id: 1, name: 'a.txt', size: 3, mime: 'text/plain' as const, created_at: '' } ),
+					done:
+						attempt === 1
+							? Promise.reject(
+									new RoomFileError( 'fetch_error', '' )
+								)
+							: Promise.resolve( {
+									id: 1,
+									name: 'a.txt',
+									size: 3,
+									mime: 'text/plain' as const,
+									created_at: '',
+								} ),
 					abort: () => undefined,
 				};
 			} ),
@@ -212,15 +314,28 @@ describe( 'files in the chat', () => {
 		const ctx = context();
 		const controls = fileShareControls( ctx, files );
 		document.body.append( controls.root );
-		const input = controls.root.querySelector( 'input[type=file]' ) as HTMLInputElement;
-		Object.defineProperty( input, 'files', { value: [ new File( [ 'abc' ], 'a.txt', { type: 'text/plain' } ) ], configurable: true } );
+		const input = controls.root.querySelector(
+			'input[type=file]'
+		) as HTMLInputElement;
+		Object.defineProperty( input, 'files', {
+			value: [ new File( [ 'abc' ], 'a.txt', { type: 'text/plain' } ) ],
+			configurable: true,
+		} );
 		input.dispatchEvent( new Event( 'change' ) );
-		const row = controls.root.querySelector( '.bkx-room__upload' ) as HTMLElement;
-		expect( ( row.querySelector( 'progress' ) as HTMLProgressElement ).value ).toBe( 0.5 );
+		const row = controls.root.querySelector(
+			'.bkx-room__upload'
+		) as HTMLElement;
+		expect(
+			( row.querySelector( 'progress' ) as HTMLProgressElement ).value
+		).toBe( 0.5 );
 		await vi.advanceTimersByTimeAsync( 0 );
 		expect( row.dataset.state ).toBe( 'failed' );
 		expect( row.textContent ).toContain( 'check your connection' );
-		( [ ...row.querySelectorAll( 'button' ) ].find( ( b ) => b.textContent === 'Retry' ) as HTMLButtonElement ).click();
+		(
+			[ ...row.querySelectorAll( 'button' ) ].find(
+				( b ) => b.textContent === 'Retry'
+			) as HTMLButtonElement
+		 ).click();
 		await vi.advanceTimersByTimeAsync( 0 );
 		expect( controls.root.querySelector( '.bkx-room__upload' ) ).toBeNull();
 		expect( ctx.announce ).toHaveBeenCalledWith( 'a.txt shared.' );

@@ -142,6 +142,7 @@ describe( 'preflight', () => {
 		expect( socket.sent[ 0 ] ).toEqual( {
 			type: 'join',
 			password: 'nope',
+			history: true,
 		} );
 		socket.receive( {
 			type: 'error',

@@ -375,7 +375,7 @@ export function createRoomHub( options: RoomHubOptions ) {
 
 			const error = ( code: RoomErrorCode ) => conn.send( { type: 'error', code, message: ROOM_ERROR_MESSAGES[ code ], fatal: false } );
 
-			function join( password: string | undefined ) {
+			function join( password: string | undefined, history = false ) {
 				if ( ended.has( config.roomId ) ) {
 					refuse( conn, 'meeting_ended', ROOM_CLOSE.ended );
 					return;
@@ -411,6 +411,12 @@ export function createRoomHub( options: RoomHubOptions ) {
 					if ( existing.state === 'in' ) {
 						const others = inRoom( room ).filter( ( p ) => p !== existing );
 						conn.send( { type: 'welcome', self: info( existing ), peers: others.map( info ), resumed: true, recording: recording.on( room ) } );
+						// A reloaded page keeps its place but has lost what was said and drawn.
+						if ( history ) {
+							for ( const m of [ ...room.chat, ...room.board ] ) {
+								conn.send( m );
+							}
+						}
 						grantMedia( room, existing );
 						recording.entered( room, existing );
 						if ( existing.role === 'host' ) {
@@ -444,7 +450,7 @@ export function createRoomHub( options: RoomHubOptions ) {
 				}
 				if ( ! peer || ! room ) {
 					if ( message.type === 'join' ) {
-						join( message.password );
+						join( message.password, message.history === true );
 					} else {
 						error( 'invalid_message' );
 					}
