@@ -16,10 +16,10 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createNetLab, netnsSupport, type NetLab } from '../src/netns';
-import { invitationLink, siteLocal, startStack, type Stack } from '../src/stack';
+import { netnsSupport, type NetLab } from '../src/netns';
+import { booking, decodes, joinFromPreflight, providerPage, room, ROOM_SELECTOR, roomStats, roomUrl, startRoomLab, type RoomBooking } from '../src/room';
+import type { Stack } from '../src/stack';
 
-const SITE_TZ = 'Europe/Berlin';
 const support = netnsSupport();
 
 let stack: Stack;
@@ -27,79 +27,33 @@ let lab: NetLab;
 let hostBrowser: Browser;
 let customerBrowser: Browser;
 let work: string;
-let next = 0;
 
-const room = ( page: Page ) => page.locator( '.wp-block-bookingx-video-meeting-room' );
-
-/** The room client's view of the recording and its media, read in the page. */
-async function roomState( page: Page ) {
-	return page.evaluate( async () => {
-		const element = document.querySelector( '.wp-block-bookingx-video-meeting-room' ) as HTMLElement & { bkxRoom?: any };
+/** The room client's view of the recording, read in the page. */
+async function recordingState( page: Page ) {
+	return page.evaluate( ( selector ) => {
+		const element = document.querySelector( selector ) as HTMLElement & { bkxRoom?: any };
 		const client = element?.bkxRoom;
 		if ( ! client ) {
-			return { phase: 'none', recording: false, take: null as null | { state: string }, decoded: [] as number[] };
+			return { recording: false, take: null as null | { state: string } };
 		}
-		const decoded: number[] = [];
-		for ( const pc of ( client.peerConnections() as Map< string, RTCPeerConnection > ).values() ) {
-			let frames = 0;
-			( await pc.getStats() ).forEach( ( s: any ) => {
-				if ( s.type === 'inbound-rtp' && s.kind === 'video' ) {
-					frames += s.framesDecoded ?? 0;
-				}
-			} );
-			decoded.push( frames );
-		}
-		return { phase: String( client.phase ), recording: Boolean( client.recording ), take: client.recordingTake as null | { state: string }, decoded };
-	} );
+		return { recording: Boolean( client.recording ), take: client.recordingTake as null | { state: string } };
+	}, ROOM_SELECTOR );
 }
 
-/** A guest booking starting in 5 minutes (its room is open). */
-async function booking( first: string ) {
-	const { site } = stack;
-	const email = `${ first.toLowerCase() }${ next++ }@example.test`;
-	const start = new Date( Math.ceil( Date.now() / 60000 ) * 60000 + 5 * 60000 );
-	const id = await site.bookings.create( {
-		serviceId: site.fixtures.videoServiceId,
-		seatId: site.fixtures.seatId,
-		start: siteLocal( start, SITE_TZ ),
-		customer: { first_name: first, last_name: 'Patient', email, phone: '123' },
-		as: 'guest',
-	} );
-	await stack.settle();
-	const row = JSON.parse(
-		await site.php( `global $wpdb; echo wp_json_encode( $wpdb->get_row( $wpdb->prepare( "SELECT id, platform, meeting_id FROM {$wpdb->prefix}bkx_video_consultations WHERE booking_id = %d", ${ id } ) ) );` )
-	) as { id: string; platform: string; meeting_id: string };
-	expect( row.platform ).toBe( 'webrtc' );
-	return { consultationId: Number( row.id ), roomId: row.meeting_id, email };
-}
-
-async function joinFromPreflight( page: Page ) {
-	const join = room( page ).getByRole( 'button', { name: 'Join consultation' } );
-	await expect.poll( () => join.isEnabled(), { timeout: 20_000 } ).toBe( true );
-	await join.click();
-}
-
-async function bothIn( b: Awaited< ReturnType< typeof booking > > ): Promise< { host: Page; customer: Page; contexts: BrowserContext[] } > {
-	const session = await stack.site.login( 'provider' );
-	const hostContext = await hostBrowser.newContext( { locale: 'en-US' } );
-	await hostContext.addCookies( session.cookies.map( ( { name, value } ) => ( { name, value, url: stack.site.url } ) ) );
-	const host = await hostContext.newPage();
-	await host.goto( `${ stack.site.url }/?bkx_video_room=${ b.roomId }` );
+async function bothIn( b: RoomBooking ): Promise< { host: Page; customer: Page; contexts: BrowserContext[] } > {
+	const { context: hostContext, page: host } = await providerPage( stack, hostBrowser );
+	await host.goto( roomUrl( stack, b.roomId ) );
 	await joinFromPreflight( host );
-	await expect.poll( async () => ( await roomState( host ) ).phase, { timeout: 20_000 } ).toBe( 'joined' );
+	await expect.poll( async () => ( await roomStats( host ) ).phase, { timeout: 20_000 } ).toBe( 'joined' );
 
 	// The customer comes with their personal link (as the invitation carries it).
 	const customerContext = await customerBrowser.newContext( { locale: 'en-US' } );
 	const customer = await customerContext.newPage();
-	const link = invitationLink( stack.site, b.email );
-	await customer.goto( `${ stack.site.url }/?bkx_video_room=${ b.roomId }&bkx_vc=${ new URL( link ).searchParams.get( 'bkx_vc' ) }` );
+	await customer.goto( roomUrl( stack, b.roomId, b.token ) );
 	await joinFromPreflight( customer );
-	await expect.poll( async () => ( await roomState( customer ) ).phase, { timeout: 20_000 } ).toBe( 'joined' );
+	await expect.poll( async () => ( await roomStats( customer ) ).phase, { timeout: 20_000 } ).toBe( 'joined' );
 	for ( const page of [ host, customer ] ) {
-		await expect.poll( async () => {
-			const s = await roomState( page );
-			return s.decoded.length > 0 && s.decoded.every( ( n ) => n > 10 );
-		}, { timeout: 30_000, interval: 500 } ).toBe( true );
+		await decodes( page );
 	}
 	return { host, customer, contexts: [ hostContext, customerContext ] };
 }
@@ -107,28 +61,17 @@ async function bothIn( b: Awaited< ReturnType< typeof booking > > ): Promise< { 
 describe.skipIf( ! support.ok )( 'recording in the built-in room', () => {
 	beforeAll( async () => {
 		work = mkdtempSync( join( tmpdir(), 'bkx-e2e-room-rec-' ) );
-		stack = await startStack( { timezone: SITE_TZ, configureJitsi: false } );
-		lab = await createNetLab( { peers: [ 'host', 'cust' ] } );
-		const sitePort = Number( new URL( stack.site.url ).port );
-		for ( const peer of [ 'host', 'cust' ] ) {
-			await lab.forward( peer, sitePort );
-			await lab.forward( peer, stack.sidecar.port );
-		}
-		[ hostBrowser, customerBrowser ] = await Promise.all( [ lab.launchChromium( 'host' ), lab.launchChromium( 'cust' ) ] );
-		await stack.saveSettings( {
-			zoom_enabled: false,
-			jitsi_enabled: false,
-			webrtc_enabled: true,
-			default_platform: 'webrtc',
-			require_authentication: false,
-			password_required: false,
-			waiting_room_enabled: false,
-			// The provider starts it by hand here (on, the room would ask everyone at once).
-			auto_recording: false,
-			recording_type: 'cloud',
-			webrtc_stun_servers: [],
-			webrtc_turn_servers: [],
-		} );
+		let browsers: Record< 'host' | 'cust', Browser >;
+		( { stack, lab, browsers } = await startRoomLab( {
+			settings: {
+				password_required: false,
+				waiting_room_enabled: false,
+				// The provider starts it by hand here (on, the room would ask everyone at once).
+				auto_recording: false,
+				recording_type: 'cloud',
+			},
+		} ) );
+		( { host: hostBrowser, cust: customerBrowser } = browsers );
 	}, 120_000 );
 	afterAll( async () => {
 		await lab?.destroy();
@@ -139,7 +82,7 @@ describe.skipIf( ! support.ok )( 'recording in the built-in room', () => {
 	} );
 
 	it( 'a recording made in the room becomes a playable recording of the consultation, after everyone consented', async () => {
-		const b = await booking( 'Mira' );
+		const b = await booking( stack, 'Mira' );
 		const { host, customer, contexts } = await bothIn( b );
 		const errors: string[] = [];
 		for ( const page of [ host, customer ] ) {
@@ -155,12 +98,12 @@ describe.skipIf( ! support.ok )( 'recording in the built-in room', () => {
 		expect( await dialog.getAttribute( 'aria-modal' ) ).toBe( 'true' );
 		expect( await customer.evaluate( () => ( document.activeElement as HTMLElement | null )?.textContent ) ).toBe( 'Allow recording' );
 		await expect.poll( () => room( host ).getByText( 'Recording paused: waiting for consent' ).isVisible(), { timeout: 10_000 } ).toBe( true );
-		expect( ( await roomState( host ) ).recording ).toBe( false );
+		expect( ( await recordingState( host ) ).recording ).toBe( false );
 		await dialog.getByRole( 'button', { name: 'Allow recording' } ).click();
 
 		// Both see it is on.
 		for ( const page of [ host, customer ] ) {
-			await expect.poll( async () => ( await roomState( page ) ).recording, { timeout: 10_000 } ).toBe( true );
+			await expect.poll( async () => ( await recordingState( page ) ).recording, { timeout: 10_000 } ).toBe( true );
 			await expect.poll( () => room( page ).locator( '.bkx-room__badge' ).textContent() ).toBe( 'Recording' );
 		}
 		expect( await dialog.isVisible() ).toBe( false );
@@ -169,7 +112,7 @@ describe.skipIf( ! support.ok )( 'recording in the built-in room', () => {
 		await new Promise( ( r ) => setTimeout( r, 5000 ) );
 
 		await room( host ).getByRole( 'button', { name: 'Stop recording' } ).click();
-		await expect.poll( async () => ( await roomState( customer ) ).take, { timeout: 10_000 } ).toBeNull();
+		await expect.poll( async () => ( await recordingState( customer ) ).take, { timeout: 10_000 } ).toBeNull();
 		await expect.poll( () => room( host ).locator( '.bkx-room__recording-status' ).textContent(), { timeout: 30_000 } ).toMatch( /Recording saved/ );
 
 		// Processed by the sidecar: available in the provider's list.

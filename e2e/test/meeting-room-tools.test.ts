@@ -8,13 +8,13 @@
  */
 import { readFile } from 'node:fs/promises';
 
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createNetLab, netnsSupport, type NetLab } from '../src/netns';
-import { invitationLink, siteLocal, startStack, type Stack } from '../src/stack';
+import { netnsSupport, type NetLab } from '../src/netns';
+import { admitOrDeny, booking, joinFromPreflight, providerPage, room, roomStats, roomUrl, startRoomLab } from '../src/room';
+import type { Stack } from '../src/stack';
 
-const SITE_TZ = 'Europe/Berlin';
 const support = netnsSupport();
 /** A 1×1 PNG. */
 const PNG = Buffer.from( 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64' );
@@ -23,84 +23,22 @@ let stack: Stack;
 let lab: NetLab;
 let hostBrowser: Browser;
 let customerBrowser: Browser;
-let next = 0;
 
-const room = ( page: Page ) => page.locator( '.wp-block-bookingx-video-meeting-room' );
+const phase = async ( page: Page ) => ( await roomStats( page ) ).phase;
 
-async function phase( page: Page ): Promise< string > {
-	return page.evaluate( () => {
-		const element = document.querySelector( '.wp-block-bookingx-video-meeting-room' ) as HTMLElement & { bkxRoom?: { phase: string } };
-		return element?.bkxRoom?.phase ?? 'none';
-	} );
-}
-
-/** A guest booking starting in 5 minutes (its room is open), with its room, password and invitation link. */
-async function booking( first: string ) {
-	const { site } = stack;
-	const email = `${ first.toLowerCase() }${ next++ }@example.test`;
-	const start = new Date( Math.ceil( Date.now() / 60000 ) * 60000 + 5 * 60000 );
-	const id = await site.bookings.create( {
-		serviceId: site.fixtures.videoServiceId,
-		seatId: site.fixtures.seatId,
-		start: siteLocal( start, SITE_TZ ),
-		customer: { first_name: first, last_name: 'Patient', email, phone: '123' },
-		as: 'guest',
-	} );
-	await stack.settle();
-	const row = JSON.parse(
-		await site.php( `global $wpdb; echo wp_json_encode( $wpdb->get_row( $wpdb->prepare( "SELECT id, platform, meeting_id, meeting_password FROM {$wpdb->prefix}bkx_video_consultations WHERE booking_id = %d", ${ id } ) ) );` )
-	) as { id: string; platform: string; meeting_id: string; meeting_password: string };
-	expect( row.platform ).toBe( 'webrtc' );
-	return { id: Number( row.id ), name: `${ first } Patient`, roomId: row.meeting_id, password: row.meeting_password, link: invitationLink( site, email ) };
-}
-
-async function providerPage(): Promise< { context: BrowserContext; page: Page } > {
-	const session = await stack.site.login( 'provider' );
-	const context = await hostBrowser.newContext( { locale: 'en-US', acceptDownloads: true } );
-	await context.addCookies( session.cookies.map( ( { name, value } ) => ( { name, value, url: stack.site.url } ) ) );
-	return { context, page: await context.newPage() };
-}
-
-async function joinFromPreflight( page: Page, password?: string ) {
-	const join = room( page ).getByRole( 'button', { name: 'Join consultation' } );
-	try {
-		await expect.poll( () => join.isEnabled(), { timeout: 20_000 } ).toBe( true );
-	} catch ( error ) {
-		// Say what the preflight shows instead of only "not enabled".
-		throw new Error( `Join stayed disabled; the room says: ${ await room( page ).innerText() }`, { cause: error } );
-	}
-	if ( password !== undefined ) {
-		await room( page ).getByLabel( 'Meeting password' ).fill( password );
-	}
-	await join.click();
+/** The preflight's Join, then in: joined, or waiting to be let in. */
+async function join( page: Page, password?: string ) {
+	await joinFromPreflight( page, password );
 	await expect.poll( () => phase( page ), { timeout: 20_000 } ).toMatch( /^(joined|waiting)$/ );
 }
 
 describe.skipIf( ! support.ok )( 'in the room: notes and files', () => {
 	beforeAll( async () => {
-		stack = await startStack( { timezone: SITE_TZ, configureJitsi: false } );
-		lab = await createNetLab( { peers: [ 'host', 'cust' ] } );
-		const sitePort = Number( new URL( stack.site.url ).port );
-		for ( const peer of [ 'host', 'cust' ] ) {
-			await lab.forward( peer, sitePort );
-			await lab.forward( peer, stack.sidecar.port );
-		}
-		[ hostBrowser, customerBrowser ] = await Promise.all( [ lab.launchChromium( 'host' ), lab.launchChromium( 'cust' ) ] );
-		await stack.saveSettings( {
-			zoom_enabled: false,
-			jitsi_enabled: false,
-			webrtc_enabled: true,
-			default_platform: 'webrtc',
-			require_authentication: false,
-			password_required: true,
-			waiting_room_enabled: true,
-			enable_chat: true,
-			// Not this file's subject: no recording consent dialog over the room.
-			auto_recording: false,
-			max_upload_size: 2,
-			// Media stays inside the lab (host candidates on its bridge); no STUN needed.
-			webrtc_stun_servers: [],
-		} );
+		let browsers: Record< 'host' | 'cust', Browser >;
+		( { stack, lab, browsers } = await startRoomLab( {
+			settings: { enable_chat: true, max_upload_size: 2 },
+		} ) );
+		( { host: hostBrowser, cust: customerBrowser } = browsers );
 	}, 120_000 );
 	afterAll( async () => {
 		await lab?.destroy();
@@ -108,12 +46,12 @@ describe.skipIf( ! support.ok )( 'in the room: notes and files', () => {
 	} );
 
 	it( 'keeps the provider\'s notes across a reload; the customer shares a PNG that the provider downloads byte for byte', async () => {
-		const b = await booking( 'Nora' );
+		const b = await booking( stack, 'Nora' );
 		const errors: string[] = [];
-		const host = await providerPage();
+		const host = await providerPage( stack, hostBrowser, { acceptDownloads: true } );
 		host.page.on( 'pageerror', ( e ) => errors.push( e.message ) );
-		await host.page.goto( `${ stack.site.url }/?bkx_video_room=${ b.roomId }` );
-		await joinFromPreflight( host.page );
+		await host.page.goto( roomUrl( stack, b.roomId ) );
+		await join( host.page );
 
 		// Notes: typed, saved by themselves (1 s after typing stops), status in the live region.
 		const text = 'Sore throat for 3 days.\nIbuprofen 400 mg, review in a week.';
@@ -123,12 +61,12 @@ describe.skipIf( ! support.ok )( 'in the room: notes and files', () => {
 		await notes.fill( text );
 		const status = room( host.page ).locator( '.bkx-room__notes-status' );
 		await expect.poll( () => status.textContent(), { timeout: 10_000 } ).toBe( 'Saved' );
-		const stored = await stack.site.php( `global $wpdb; echo $wpdb->get_var( $wpdb->prepare( "SELECT notes FROM {$wpdb->prefix}bkx_video_session_notes WHERE consultation_id = %d", ${ b.id } ) );` );
+		const stored = await stack.site.php( `global $wpdb; echo $wpdb->get_var( $wpdb->prepare( "SELECT notes FROM {$wpdb->prefix}bkx_video_session_notes WHERE consultation_id = %d", ${ b.consultationId } ) );` );
 		expect( stored ).toBe( text );
 
 		// A reload: the provider rejoins and finds them.
 		await host.page.reload();
-		await joinFromPreflight( host.page );
+		await join( host.page );
 		await room( host.page ).getByRole( 'button', { name: 'Notes', exact: true } ).click();
 		await expect.poll( () => room( host.page ).getByLabel( 'Notes (only you can see them)' ).inputValue(), { timeout: 10_000 } ).toBe( text );
 		// Closed again, so the people list opens by itself when someone knocks.
@@ -138,10 +76,9 @@ describe.skipIf( ! support.ok )( 'in the room: notes and files', () => {
 		const customerContext = await customerBrowser.newContext( { locale: 'en-US' } );
 		const customer = await customerContext.newPage();
 		customer.on( 'pageerror', ( e ) => errors.push( e.message ) );
-		await customer.goto( `${ stack.site.url }/?bkx_video_room=${ b.roomId }&bkx_vc=${ new URL( b.link ).searchParams.get( 'bkx_vc' ) }` );
-		await joinFromPreflight( customer, b.password );
-		await expect.poll( () => room( host.page ).getByRole( 'button', { name: `Admit ${ b.name }` } ).isVisible(), { timeout: 20_000 } ).toBe( true );
-		await room( host.page ).getByRole( 'button', { name: `Admit ${ b.name }` } ).click();
+		await customer.goto( roomUrl( stack, b.roomId, b.token ) );
+		await join( customer, b.password );
+		await admitOrDeny( host.page, 'Admit', b.name );
 		await expect.poll( () => phase( customer ), { timeout: 20_000 } ).toBe( 'joined' );
 		// Customers have no Notes.
 		expect( await room( customer ).getByRole( 'button', { name: 'Notes', exact: true } ).isVisible() ).toBe( false );

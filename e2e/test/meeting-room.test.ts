@@ -8,137 +8,31 @@
  * other's video; chat arrives; a screen share replaces the camera; a cut link heals by itself;
  * relay-only through coturn; deny, a wrong password, and another booking's customer are refused.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createNetLab, netnsSupport, type NetLab, type TurnServer } from '../src/netns';
-import { invitationLink, siteLocal, startStack, type Stack } from '../src/stack';
+import { netnsSupport, type NetLab } from '../src/netns';
+import { admitOrDeny, booking, decodes, joinFromPreflight, providerPage, room, roomStats, roomUrl, startRoomLab, type RoomBooking } from '../src/room';
+import type { Stack } from '../src/stack';
 
-const SITE_TZ = 'Europe/Berlin';
 const TURN_SECRET = 'room-turn-secret-0123456789';
 const support = netnsSupport();
 
 let stack: Stack;
 let lab: NetLab;
-let turn: TurnServer;
 let hostBrowser: Browser;
 let customerBrowser: Browser;
-let next = 0;
-
-/** What the room's own client says about its media, read in the page. */
-interface RoomStats {
-	phase: string;
-	peers: number;
-	decoded: number[];
-	pairs: Array< { local: string; remote: string; address: string } | null >;
-	videoTrackLabels: string[];
-}
-
-async function roomStats( page: Page ): Promise< RoomStats > {
-	return page.evaluate( async () => {
-		const element = document.querySelector( '.wp-block-bookingx-video-meeting-room' ) as HTMLElement & { bkxRoom?: any };
-		const client = element?.bkxRoom;
-		if ( ! client ) {
-			return { phase: 'none', peers: 0, decoded: [], pairs: [], videoTrackLabels: [] };
-		}
-		const decoded: number[] = [];
-		const pairs: RoomStats[ 'pairs' ] = [];
-		const videoTrackLabels: string[] = [];
-		for ( const pc of ( client.peerConnections() as Map< string, RTCPeerConnection > ).values() ) {
-			const stats = await pc.getStats();
-			let frames = 0;
-			let pair: RoomStats[ 'pairs' ][ number ] = null;
-			const byId = new Map< string, any >();
-			stats.forEach( ( s: any ) => byId.set( s.id, s ) );
-			stats.forEach( ( s: any ) => {
-				if ( s.type === 'inbound-rtp' && s.kind === 'video' ) {
-					frames += s.framesDecoded ?? 0;
-				}
-				if ( s.type === 'transport' && s.selectedCandidatePairId ) {
-					const p = byId.get( s.selectedCandidatePairId );
-					const l = p && byId.get( p.localCandidateId );
-					const r = p && byId.get( p.remoteCandidateId );
-					if ( l && r ) {
-						pair = { local: l.candidateType, remote: r.candidateType, address: l.address ?? l.ip };
-					}
-				}
-			} );
-			decoded.push( frames );
-			pairs.push( pair );
-			for ( const sender of pc.getSenders() ) {
-				if ( sender.track?.kind === 'video' ) {
-					videoTrackLabels.push( sender.track.label );
-				}
-			}
-		}
-		return { phase: String( client.phase ), peers: client.peers.size as number, decoded, pairs, videoTrackLabels };
-	} );
-}
-
-/** Waits until every connection of the page has decoded more than `min` video frames. */
-async function decodes( page: Page, min = 10, timeout = 30_000 ) {
-	await expect.poll( async () => {
-		const s = await roomStats( page );
-		return s.decoded.length > 0 && s.decoded.every( ( n ) => n > min );
-	}, { timeout, interval: 500 } ).toBe( true );
-	return roomStats( page );
-}
-
-const room = ( page: Page ) => page.locator( '.wp-block-bookingx-video-meeting-room' );
-
-/** A guest booking starting in 5 minutes (its room is open), with its room, password and invitation link. */
-async function booking( first: string ) {
-	const { site } = stack;
-	const email = `${ first.toLowerCase() }${ next++ }@example.test`;
-	const start = new Date( Math.ceil( Date.now() / 60000 ) * 60000 + 5 * 60000 );
-	const id = await site.bookings.create( {
-		serviceId: site.fixtures.videoServiceId,
-		seatId: site.fixtures.seatId,
-		start: siteLocal( start, SITE_TZ ),
-		customer: { first_name: first, last_name: 'Patient', email, phone: '123' },
-		as: 'guest',
-	} );
-	await stack.settle();
-	const row = JSON.parse(
-		await site.php( `global $wpdb; echo wp_json_encode( $wpdb->get_row( $wpdb->prepare( "SELECT id, platform, meeting_id, meeting_password FROM {$wpdb->prefix}bkx_video_consultations WHERE booking_id = %d", ${ id } ) ) );` )
-	) as { id: string; platform: string; meeting_id: string; meeting_password: string };
-	expect( row.platform ).toBe( 'webrtc' );
-	return { bookingId: id, email, name: `${ first } Patient`, roomId: row.meeting_id, password: row.meeting_password, link: invitationLink( site, email ) };
-}
-
-async function providerPage(): Promise< { context: BrowserContext; page: Page } > {
-	const session = await stack.site.login( 'provider' );
-	const context = await hostBrowser.newContext( { locale: 'en-US' } );
-	await context.addCookies( session.cookies.map( ( { name, value } ) => ( { name, value, url: stack.site.url } ) ) );
-	return { context, page: await context.newPage() };
-}
-
-/** The preflight's Join, with the password when the room asks for one. */
-async function joinFromPreflight( page: Page, password?: string ) {
-	const join = room( page ).getByRole( 'button', { name: 'Join consultation' } );
-	await expect.poll( () => join.isEnabled(), { timeout: 20_000 } ).toBe( true );
-	if ( password !== undefined ) {
-		await room( page ).getByLabel( 'Meeting password' ).fill( password );
-	}
-	await join.click();
-}
-
-/** The host sees who knocks at once (the people list opens, People shows a count) and lets them in or turns them away. */
-async function admitOrDeny( page: Page, action: 'Admit' | 'Deny', name: string ) {
-	await expect.poll( () => room( page ).getByRole( 'button', { name: /^People.*1 waiting/ } ).isVisible(), { timeout: 20_000 } ).toBe( true );
-	await room( page ).getByRole( 'button', { name: `${ action } ${ name }` } ).click( { timeout: 5000 } );
-}
 
 /** Host in, customer in through the waiting room; returns both pages. */
-async function bothIn( b: Awaited< ReturnType< typeof booking > > ) {
-	const host = await providerPage();
-	await host.page.goto( `${ stack.site.url }/?bkx_video_room=${ b.roomId }` );
+async function bothIn( b: RoomBooking ) {
+	const host = await providerPage( stack, hostBrowser );
+	await host.page.goto( roomUrl( stack, b.roomId ) );
 	await joinFromPreflight( host.page );
 	await expect.poll( async () => ( await roomStats( host.page ) ).phase, { timeout: 20_000 } ).toBe( 'joined' );
 
 	const customerContext = await customerBrowser.newContext( { locale: 'en-US' } );
 	const customer = await customerContext.newPage();
-	await customer.goto( `${ stack.site.url }/?bkx_video_room=${ b.roomId }&bkx_vc=${ new URL( b.link ).searchParams.get( 'bkx_vc' ) }` );
+	await customer.goto( roomUrl( stack, b.roomId, b.token ) );
 	await joinFromPreflight( customer, b.password );
 	await expect.poll( async () => ( await roomStats( customer ) ).phase, { timeout: 20_000 } ).toBe( 'waiting' );
 	await admitOrDeny( host.page, 'Admit', b.name );
@@ -148,30 +42,12 @@ async function bothIn( b: Awaited< ReturnType< typeof booking > > ) {
 
 describe.skipIf( ! support.ok )( 'the built-in room', () => {
 	beforeAll( async () => {
-		stack = await startStack( { timezone: SITE_TZ, configureJitsi: false } );
-		lab = await createNetLab( { peers: [ 'host', 'cust' ] } );
-		const sitePort = Number( new URL( stack.site.url ).port );
-		for ( const peer of [ 'host', 'cust' ] ) {
-			await lab.forward( peer, sitePort );
-			await lab.forward( peer, stack.sidecar.port );
-		}
-		turn = await lab.startTurn( { secret: TURN_SECRET, realm: 'bkx-e2e' } );
-		[ hostBrowser, customerBrowser ] = await Promise.all( [ lab.launchChromium( 'host' ), lab.launchChromium( 'cust' ) ] );
-		await stack.saveSettings( {
-			zoom_enabled: false,
-			jitsi_enabled: false,
-			webrtc_enabled: true,
-			default_platform: 'webrtc',
-			require_authentication: false,
-			password_required: true,
-			waiting_room_enabled: true,
-			// Recording (and its consent dialog) has its own test.
-			auto_recording: false,
-			// Nothing outside the lab: no public STUN; the TURN server of the lab's hub.
-			webrtc_stun_servers: [],
-			webrtc_turn_servers: [ turn.url ],
-			webrtc_turn_secret: TURN_SECRET,
-		} );
+		let browsers: Record< 'host' | 'cust', Browser >;
+		( { stack, lab, browsers } = await startRoomLab( {
+			// Nothing outside the lab: no public STUN (ROOM_SETTINGS); the TURN server of the lab's hub.
+			turnSecret: TURN_SECRET,
+		} ) );
+		( { host: hostBrowser, cust: customerBrowser } = browsers );
 	}, 120_000 );
 	afterAll( async () => {
 		await lab?.destroy();
@@ -179,11 +55,11 @@ describe.skipIf( ! support.ok )( 'the built-in room', () => {
 	} );
 
 	it( 'takes the customer from the invitation through the waiting room; the provider admits them and both see each other', async () => {
-		const b = await booking( 'Rosa' );
-		const host = await providerPage();
+		const b = await booking( stack, 'Rosa' );
+		const host = await providerPage( stack, hostBrowser );
 		const errors: string[] = [];
 		host.page.on( 'pageerror', ( e ) => errors.push( e.message ) );
-		await host.page.goto( `${ stack.site.url }/?bkx_video_room=${ b.roomId }` );
+		await host.page.goto( roomUrl( stack, b.roomId ) );
 		await joinFromPreflight( host.page );
 		await expect.poll( async () => ( await roomStats( host.page ) ).phase, { timeout: 20_000 } ).toBe( 'joined' );
 
@@ -277,7 +153,7 @@ describe.skipIf( ! support.ok )( 'the built-in room', () => {
 	it( 'relays all media through TURN when the site forces it', async () => {
 		await stack.saveSettings( { webrtc_force_relay: true } );
 		try {
-			const b = await booking( 'Theo' );
+			const b = await booking( stack, 'Theo' );
 			const { host, customer, customerContext } = await bothIn( b );
 			const side = await decodes( customer );
 			expect( side.pairs[ 0 ] ).toMatchObject( { local: 'relay', remote: 'relay' } );
@@ -290,13 +166,13 @@ describe.skipIf( ! support.ok )( 'the built-in room', () => {
 	}, 120_000 );
 
 	it( 'turns away a denied customer and a wrong password with clear messages', async () => {
-		const b = await booking( 'Dora' );
-		const host = await providerPage();
-		await host.page.goto( `${ stack.site.url }/?bkx_video_room=${ b.roomId }` );
+		const b = await booking( stack, 'Dora' );
+		const host = await providerPage( stack, hostBrowser );
+		await host.page.goto( roomUrl( stack, b.roomId ) );
 		await joinFromPreflight( host.page );
 		const context = await customerBrowser.newContext( { locale: 'en-US' } );
 		const customer = await context.newPage();
-		await customer.goto( `${ stack.site.url }/?bkx_video_room=${ b.roomId }&bkx_vc=${ new URL( b.link ).searchParams.get( 'bkx_vc' ) }` );
+		await customer.goto( roomUrl( stack, b.roomId, b.token ) );
 		const wrong = b.password === '000000' ? '111111' : '000000';
 		await joinFromPreflight( customer, wrong );
 		await expect.poll( () => room( customer ).getByText( 'The meeting password is not right. Please check your invitation.' ).isVisible(), { timeout: 15_000 } ).toBe( true );
@@ -308,13 +184,12 @@ describe.skipIf( ! support.ok )( 'the built-in room', () => {
 	}, 90_000 );
 
 	it( 'gives no room ticket to the customer of another booking', async () => {
-		const a = await booking( 'Anna' );
-		const other = await booking( 'Otto' );
-		const token = new URL( other.link ).searchParams.get( 'bkx_vc' );
-		const res = await stack.site.rest( `/bookingx/v1/video/rooms/${ a.roomId }/ticket?bkx_vc=${ token }`, { method: 'POST', as: 'guest' } );
+		const a = await booking( stack, 'Anna' );
+		const other = await booking( stack, 'Otto' );
+		const res = await stack.site.rest( `/bookingx/v1/video/rooms/${ a.roomId }/ticket?bkx_vc=${ other.token }`, { method: 'POST', as: 'guest' } );
 		expect( [ 401, 403 ] ).toContain( res.status );
 		expect( JSON.stringify( res.json ) ).not.toContain( '"token"' );
-		const own = await stack.site.rest( `/bookingx/v1/video/rooms/${ other.roomId }/ticket?bkx_vc=${ token }`, { method: 'POST', as: 'guest' } );
+		const own = await stack.site.rest( `/bookingx/v1/video/rooms/${ other.roomId }/ticket?bkx_vc=${ other.token }`, { method: 'POST', as: 'guest' } );
 		expect( own.status ).toBe( 200 );
 		expect( own.json.room.role ).toBe( 'participant' );
 	} );

@@ -16,35 +16,11 @@ import { __ } from '@wordpress/i18n';
  * Internal dependencies
  */
 import { createClient, toApiError } from '@bkx-video/api-client/lite';
+import { accessToken } from '../shared/access-token';
 import { mountRoom } from '@bkx-video/meeting-room';
 
 const BLOCK_SELECTOR = '.wp-block-bookingx-video-meeting-room';
-const TOKEN_KEY = 'bkx_vc';
 const client = createClient( { fetcher: apiFetch } );
-
-function accessToken(): string | undefined {
-	const url = new URL( window.location.href );
-	const fromUrl = url.searchParams.get( TOKEN_KEY );
-	if ( fromUrl ) {
-		try {
-			window.sessionStorage.setItem( TOKEN_KEY, fromUrl );
-			url.searchParams.delete( TOKEN_KEY );
-			window.history.replaceState(
-				window.history.state,
-				'',
-				url.toString()
-			);
-		} catch {
-			// Storage refused (private mode): keep the token in the address bar instead.
-		}
-		return fromUrl;
-	}
-	try {
-		return window.sessionStorage.getItem( TOKEN_KEY ) || undefined;
-	} catch {
-		return undefined;
-	}
-}
 
 /**
  * The call's result, or a rejection the room reads: an Error with `code`, `status` and the

@@ -11,7 +11,7 @@ import { sprintf } from '../i18n';
 import type { ChatMessage } from '../types';
 import type { UiContext } from './context';
 import { formatTime } from './context';
-import { button, el, uid } from './dom';
+import { el, panelFrame, uid } from './dom';
 import { fileItem, fileShareControls } from './file-share';
 
 /**
@@ -23,26 +23,13 @@ export function chatPanel(
 	onClose: () => void
 ): { root: HTMLElement; update: () => void; focus: () => void } {
 	const { client, __, locale } = ctx;
-	const root = el( 'aside', 'panel chat' );
-	root.id = uid( 'chat' );
-	const heading = el(
-		'h3',
-		'panel-title',
-		__( 'Chat', 'bookingx-video-consultation' )
-	);
-	heading.id = uid( 'chat-title' );
-	root.setAttribute( 'aria-labelledby', heading.id );
-	const close = button(
+	const { root, heading, head } = panelFrame(
+		'chat',
+		__( 'Chat', 'bookingx-video-consultation' ),
 		__( 'Close', 'bookingx-video-consultation' ),
-		'close',
+		__( 'Close chat', 'bookingx-video-consultation' ),
 		onClose
 	);
-	close.setAttribute(
-		'aria-label',
-		__( 'Close chat', 'bookingx-video-consultation' )
-	);
-	const head = el( 'div', 'panel-head' );
-	head.append( heading, close );
 
 	const log = el( 'ol', 'messages' );
 	log.setAttribute( 'role', 'log' );

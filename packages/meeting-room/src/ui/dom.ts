@@ -164,3 +164,32 @@ export function initials( name: string ): string {
 		.join( '' )
 		.toUpperCase();
 }
+
+/**
+ * A side panel's frame: an `<aside>` labelled by its heading (focusable, for moving focus there),
+ * and a head row with the title and a Close button named for this panel.
+ * @param name       Class and id stem (`chat`, `people`…).
+ * @param title      Visible title.
+ * @param closeText  Visible text of the Close button.
+ * @param closeLabel Its accessible name ("Close chat").
+ * @param onClose    Closes the panel.
+ */
+export function panelFrame(
+	name: string,
+	title: string,
+	closeText: string,
+	closeLabel: string,
+	onClose: () => void
+): { root: HTMLElement; heading: HTMLHeadingElement; head: HTMLElement } {
+	const root = el( 'aside', `panel ${ name }` );
+	root.id = uid( name );
+	const heading = el( 'h3', 'panel-title', title );
+	heading.id = uid( `${ name }-title` );
+	heading.tabIndex = -1;
+	root.setAttribute( 'aria-labelledby', heading.id );
+	const close = button( closeText, 'close', onClose );
+	close.setAttribute( 'aria-label', closeLabel );
+	const head = el( 'div', 'panel-head' );
+	head.append( heading, close );
+	return { root, heading, head };
+}

@@ -15,7 +15,7 @@
 import { NOTES_MAX_LENGTH } from '@bkx-video/contracts/room-constants';
 import type { SaveSessionNotesBody, SessionNotes } from '@bkx-video/contracts';
 import type { UiContext } from './context';
-import { button, el, uid } from './dom';
+import { button, el, panelFrame, uid } from './dom';
 
 /** How the room reads and writes notes (the block wires them to REST). */
 export interface NotesSource {
@@ -72,27 +72,13 @@ export function notesPanel(
 } {
 	const { __ } = ctx;
 	const win = globalThis.window as Window | undefined;
-	const root = el( 'aside', 'panel notes' );
-	root.id = uid( 'notes' );
-	const heading = el(
-		'h3',
-		'panel-title',
-		__( 'Session notes', 'bookingx-video-consultation' )
-	);
-	heading.id = uid( 'notes-title' );
-	heading.tabIndex = -1;
-	root.setAttribute( 'aria-labelledby', heading.id );
-	const close = button(
+	const { root, heading, head } = panelFrame(
+		'notes',
+		__( 'Session notes', 'bookingx-video-consultation' ),
 		__( 'Close', 'bookingx-video-consultation' ),
-		'close',
+		__( 'Close notes', 'bookingx-video-consultation' ),
 		onClose
 	);
-	close.setAttribute(
-		'aria-label',
-		__( 'Close notes', 'bookingx-video-consultation' )
-	);
-	const head = el( 'div', 'panel-head' );
-	head.append( heading, close );
 
 	const input = el( 'textarea', 'input notes-text' );
 	input.id = uid( 'notes-input' );

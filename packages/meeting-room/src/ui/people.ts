@@ -8,7 +8,7 @@
  */
 import { sprintf } from '../i18n';
 import type { UiContext } from './context';
-import { button, el, uid } from './dom';
+import { button, el, panelFrame } from './dom';
 
 /**
  * @param ctx     UI context.
@@ -19,27 +19,13 @@ export function peoplePanel(
 	onClose: () => void
 ): { root: HTMLElement; update: () => void; focus: () => void } {
 	const { client, __ } = ctx;
-	const root = el( 'aside', 'panel people' );
-	root.id = uid( 'people' );
-	const heading = el(
-		'h3',
-		'panel-title',
-		__( 'People', 'bookingx-video-consultation' )
-	);
-	heading.id = uid( 'people-title' );
-	heading.tabIndex = -1;
-	root.setAttribute( 'aria-labelledby', heading.id );
-	const close = button(
+	const { root, heading, head } = panelFrame(
+		'people',
+		__( 'People', 'bookingx-video-consultation' ),
 		__( 'Close', 'bookingx-video-consultation' ),
-		'close',
+		__( 'Close participant list', 'bookingx-video-consultation' ),
 		onClose
 	);
-	close.setAttribute(
-		'aria-label',
-		__( 'Close participant list', 'bookingx-video-consultation' )
-	);
-	const head = el( 'div', 'panel-head' );
-	head.append( heading, close );
 
 	const lobbySection = el( 'section', 'lobby' );
 	const lobbyTitle = el( 'h4', 'subtitle' );

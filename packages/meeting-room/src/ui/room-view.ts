@@ -19,7 +19,7 @@ import { devicePickers } from './devices';
 import { effectToggles } from './effects';
 import { whiteboardPanel } from './whiteboard';
 import { notesPanel } from './notes-panel';
-import { button, el, uid } from './dom';
+import { button, el, panelFrame, uid } from './dom';
 import { problemMessage } from './messages';
 import { peoplePanel } from './people';
 import { recordingControls } from './recording';
@@ -67,27 +67,17 @@ export function roomView( ctx: UiContext ): View {
 	const closePanel = () => setPanel( null );
 	const chat = chatPanel( ctx, closePanel );
 	const people = peoplePanel( ctx, closePanel );
-	const settingsRoot = el( 'aside', 'panel settings' );
-	settingsRoot.id = uid( 'settings' );
-	const settingsTitle = el(
-		'h3',
-		'panel-title',
-		__( 'Settings', 'bookingx-video-consultation' )
-	);
-	settingsTitle.id = uid( 'settings-title' );
-	settingsTitle.tabIndex = -1;
-	settingsRoot.setAttribute( 'aria-labelledby', settingsTitle.id );
-	const settingsHead = el( 'div', 'panel-head' );
-	const settingsClose = button(
+	const {
+		root: settingsRoot,
+		heading: settingsTitle,
+		head: settingsHead,
+	} = panelFrame(
+		'settings',
+		__( 'Settings', 'bookingx-video-consultation' ),
 		__( 'Close', 'bookingx-video-consultation' ),
-		'close',
+		__( 'Close settings', 'bookingx-video-consultation' ),
 		closePanel
 	);
-	settingsClose.setAttribute(
-		'aria-label',
-		__( 'Close settings', 'bookingx-video-consultation' )
-	);
-	settingsHead.append( settingsTitle, settingsClose );
 	const devices = devicePickers( ctx );
 	const effects = effectToggles( ctx );
 	settingsRoot.append( settingsHead, devices.root, effects.root );

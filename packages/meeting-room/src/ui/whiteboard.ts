@@ -18,7 +18,7 @@ import type { BoardOp } from '@bkx-video/contracts';
  * Internal dependencies
  */
 import type { UiContext } from './context';
-import { button, el, uid } from './dom';
+import { button, el, panelFrame } from './dom';
 
 const COLORS = [ '#1e1e1e', '#d63638', '#1e73be', '#00a32a' ] as const;
 const FLUSH_MS = 60;
@@ -93,20 +93,16 @@ export function whiteboardPanel(
 	resize: () => void;
 } {
 	const { client, __ } = ctx;
-	const root = el( 'aside', 'panel board' );
-	root.id = uid( 'board' );
-	const title = el(
-		'h3',
-		'panel-title',
-		__( 'Whiteboard', 'bookingx-video-consultation' )
-	);
-	title.id = uid( 'board-title' );
-	title.tabIndex = -1;
-	root.setAttribute( 'aria-labelledby', title.id );
-	const head = el( 'div', 'panel-head' );
-	head.append(
-		title,
-		button( __( 'Close', 'bookingx-video-consultation' ), 'close', onClose )
+	const {
+		root,
+		heading: title,
+		head,
+	} = panelFrame(
+		'board',
+		__( 'Whiteboard', 'bookingx-video-consultation' ),
+		__( 'Close', 'bookingx-video-consultation' ),
+		__( 'Close whiteboard', 'bookingx-video-consultation' ),
+		onClose
 	);
 
 	const canvas = el( 'canvas', 'board-canvas' );
