@@ -96,8 +96,10 @@ export function createRecordingStore( dir: string, masterKey: Buffer ): Recordin
 			header[ 4 ] = VERSION;
 			header.writeUInt32BE( CHUNK, 8 );
 			header.writeBigUInt64BE( BigInt( size ), 12 );
-			// Sealed chunks are written in batches of about 4 MB: one writev per batch, not one write
-			// per chunk, and no copy into a batch buffer (this machine's memory copies are not free).
+			// Sealed chunks are written in batches of about 1 MB: one writev per batch, not one write
+			// per chunk, and no copy into a batch buffer. Larger batches are slower here (measured:
+			// 4 MB took twice as long for 338 MB): what was just sealed is still in the CPU cache
+			// when a 1 MB batch is written, and no longer at 4 MB.
 			let batch: Buffer[] = [ header ];
 			let batched = HEADER;
 			let position = 0;
@@ -118,7 +120,7 @@ export function createRecordingStore( dir: string, masterKey: Buffer ): Recordin
 				batch.push( cipher.update( plain ), cipher.final(), cipher.getAuthTag() );
 				batched += plain.length + TAG;
 				index++;
-				if ( batched >= 4 * 1024 * 1024 ) {
+				if ( batched >= 1024 * 1024 ) {
 					await flush();
 				}
 			};
