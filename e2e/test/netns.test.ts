@@ -117,6 +117,12 @@ if ( ! support.ok ) {
 	console.warn( `Skipping the network-namespace tests: ${ support.reason }` );
 }
 
+// On CI (and wherever BKX_E2E_REQUIRE_NETNS=1) the WebRTC tests must run: a lab that stopped
+// working fails here instead of skipping every room test in silence.
+it.runIf( process.env.BKX_E2E_REQUIRE_NETNS === '1' )( 'has network namespaces for the WebRTC tests', () => {
+	expect( support ).toEqual( { ok: true } );
+} );
+
 describe.skipIf( ! support.ok )( 'Network-namespace lab (src/netns.ts)', () => {
 	let lab: NetLab;
 	let signal: SignalServer;
